@@ -1,0 +1,18 @@
+export type { ConfigSpec } from "./config.ts";
+export { ConfigError, integerWithDefault, loadConfig, requiredString, stringWithDefault } from "./config.ts";
+export type {
+  ApiGatewayProxyEventInput,
+  S3EventInput,
+  S3ObjectCreatedRecord,
+  ScheduledEventInput,
+} from "./events.ts";
+export { parseApiGatewayProxyEvent, parseS3Event, parseScheduledEvent } from "./events.ts";
+export type { HeaderMap } from "./headers.ts";
+export { getHeader } from "./headers.ts";
+export type { Logger } from "./logger.ts";
+export { createLogger, startInvocation } from "./logger.ts";
+export type { ResponseOptions } from "./response.ts";
+export { errorResponse, jsonResponse } from "./response.ts";
+export { decodeS3Key, encodeS3Key } from "./s3-key.ts";
+export { EventValidationError, formatPath, parseWith } from "./validation.ts";
+export { isWarmupEvent, WARMUP_RESPONSE } from "./warmup.ts";
