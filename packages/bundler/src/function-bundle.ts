@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Options } from "tsup";
+import { build, type Options } from "tsup";
 import { base64Sha256, deterministicZip } from "./zip.ts";
 
 /** What the build leaves beside the bundle, for infra and the local runtime to read. */
@@ -41,14 +41,18 @@ export async function packageFunction(outDir: string): Promise<BundleManifest> {
 // Bundled CommonJS dependencies may still call require() for Node built-ins; an ESM file has none.
 const REQUIRE_SHIM = 'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = __lfCreateRequire(import.meta.url);';
 
+/** Builds the function whose package is `dir` with {@link functionBundle} (the `lambdaform-bundle` CLI). */
+export async function buildFunction(dir: string): Promise<void> {
+  process.chdir(dir);
+  await build({ ...functionBundle(), config: false, silent: true });
+}
+
 /**
  * The tsup configuration every function builds with: `src/handler.ts` → one minified, tree-shaken
  * ESM file `dist/index.mjs` with every dependency (the AWS SDK included) bundled, then a
  * deterministic `dist/function.zip`.
  *
- * @example
- * // packages/functions/<name>/tsup.config.ts
- * export default functionBundle();
+ * Functions run it through the `lambdaform-bundle` CLI, so none keeps a tsup config of its own.
  */
 export function functionBundle(): Options {
   return {

@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 
 /** A configuration error, raised at cold start, naming the variable at fault. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { parseWith } from "./validation.ts";
 
 // The schemas check only what our functions rely on, and let every other field through untouched:

@@ -1,0 +1,146 @@
+import { captureOutput } from "@lambdaform/testkit";
+import { expect } from "chai";
+import sinon from "sinon";
+import { type HelloDeps, handleHello } from "../src/hello.ts";
+import { FIXED_NOW, loadEvent, SECRETS, testDeps as loggingDeps } from "./fixtures.ts";
+
+const quiet = { logger: { info() {}, warn() {}, error() {} } as unknown as HelloDeps["logger"] };
+const testDeps = (overrides: Partial<HelloDeps> = {}) => loggingDeps({ ...quiet, ...overrides });
+
+describe("handleHello", () => {
+  it("answers GET /hello with the seed's fields and the request id", () => {
+    // Act
+    const response = handleHello(loadEvent("apigw-get-hello"), testDeps());
+    // Assess
+    expect(response.statusCode).to.equal(200);
+    expect(response.headers).to.deep.equal({ "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" });
+    const body = JSON.parse(response.body);
+    expect(body).to.include({
+      message: "Hello from AWS Lambda!",
+      timestamp: FIXED_NOW.toISOString(),
+      source_ip: "203.0.113.10",
+      user_agent: "curl/8.5.0",
+      request_id: "e6f4b1d2-9c1e-4b8a-8f21-2f0c1b9e7a11",
+    });
+    expect(body.event_received.path).to.equal("/hello");
+  });
+
+  it("uses the configured CORS origin", () => {
+    const response = handleHello(loadEvent("apigw-get-hello"), testDeps({ corsOrigin: "https://app.example.com" }));
+    expect(response.headers?.["Access-Control-Allow-Origin"]).to.equal("https://app.example.com");
+  });
+
+  it("tolerates headers: null and falls back to 'unknown'", () => {
+    const response = handleHello(loadEvent("apigw-no-headers"), testDeps());
+    expect(response.statusCode).to.equal(200);
+    expect(JSON.parse(response.body)).to.include({ user_agent: "unknown", source_ip: "test-invoke-source-ip" });
+  });
+
+  it("accepts the seed's own console test event", () => {
+    const seedEvent = {
+      httpMethod: "GET",
+      path: "/hello",
+      headers: { "User-Agent": "Mozilla/5.0" },
+      requestContext: { identity: { sourceIp: "192.168.1.100" } },
+    };
+    const response = handleHello(seedEvent, testDeps());
+    expect(response.statusCode).to.equal(200);
+    expect(JSON.parse(response.body)).to.include({
+      source_ip: "192.168.1.100",
+      user_agent: "Mozilla/5.0",
+      request_id: "lambda-request-id",
+    });
+  });
+
+  it("redacts credential headers in any case, in both header maps and the identity API key", () => {
+    // Prepare
+    const event = loadEvent("apigw-get-hello");
+    (event.headers as Record<string, string>)["PROXY-AUTHORIZATION"] = "Basic cHJveHk6c2VjcmV0";
+    // Act
+    const response = handleHello(event, testDeps());
+    // Assess
+    for (const secret of [...SECRETS, "Basic cHJveHk6c2VjcmV0"]) expect(response.body).not.to.contain(secret);
+    const echoed = JSON.parse(response.body).event_received;
+    expect(echoed.headers).to.include({
+      authorization: "[REDACTED]",
+      Cookie: "[REDACTED]",
+      "x-api-key": "[REDACTED]",
+      "PROXY-AUTHORIZATION": "[REDACTED]",
+      "user-agent": "curl/8.5.0",
+    });
+    expect(echoed.multiValueHeaders.authorization).to.deep.equal(["[REDACTED]"]);
+    expect(echoed.requestContext.identity.apiKey).to.equal("[REDACTED]");
+  });
+
+  it("never writes a credential to a log line, on success or failure", async () => {
+    // Prepare
+    const good = loadEvent("apigw-get-hello");
+    const bad = { ...loadEvent("apigw-get-hello"), httpMethod: 42 };
+    const broken = testDeps({
+      now: () => {
+        throw new Error("clock failure");
+      },
+    });
+    // Act
+    const { output } = await captureOutput(async () => {
+      handleHello(good, loggingDeps());
+      handleHello(bad, loggingDeps());
+      handleHello(loadEvent("apigw-get-hello"), loggingDeps({ now: broken.now }));
+    });
+    // Assess
+    expect(output).to.contain("clock failure");
+    for (const secret of SECRETS) expect(output).not.to.contain(secret);
+  });
+
+  it("answers a CORS preflight", () => {
+    const response = handleHello({ ...loadEvent("apigw-get-hello"), httpMethod: "OPTIONS" }, testDeps());
+    expect(response.statusCode).to.equal(204);
+    expect(response.headers).to.include({
+      "Access-Control-Allow-Origin": "*",
+      "Access-Control-Allow-Methods": "GET, OPTIONS",
+    });
+  });
+
+  it("answers 405 with Allow for other methods", () => {
+    const response = handleHello({ ...loadEvent("apigw-get-hello"), httpMethod: "DELETE" }, testDeps());
+    expect(response.statusCode).to.equal(405);
+    expect(response.headers).to.include({ Allow: "GET, OPTIONS", "Content-Type": "application/json" });
+    expect(JSON.parse(response.body).error).to.match(/DELETE not allowed/);
+  });
+
+  it("answers 400 naming the bad field for a non-API Gateway event", () => {
+    const s3Event = { Records: [{ eventSource: "aws:s3" }] };
+    const response = handleHello(s3Event, testDeps());
+    expect(response.statusCode).to.equal(400);
+    expect(response.headers?.["Content-Type"]).to.equal("application/json");
+    expect(JSON.parse(response.body)).to.deep.equal({
+      error: "Invalid API Gateway proxy event: httpMethod: Invalid input: expected string, received undefined",
+      request_id: "lambda-request-id",
+    });
+  });
+
+  it("answers 400 for a malformed API Gateway event and for non-object input", () => {
+    const noContext = { ...loadEvent("apigw-get-hello"), requestContext: "nope" };
+    expect(JSON.parse(handleHello(noContext, testDeps()).body).error).to.contain("requestContext");
+    for (const input of [null, "GET /hello", 42, []]) expect(handleHello(input, testDeps()).statusCode).to.equal(400);
+  });
+
+  it("answers 500 with the request id, and keeps the details in the log only", async () => {
+    // Prepare
+    const deps = loggingDeps({ now: sinon.stub().throws(new Error("clock exploded at 0x1234")) });
+    // Act
+    const { result, output } = await captureOutput(async () => handleHello(loadEvent("apigw-get-hello"), deps));
+    // Assess
+    expect(result.statusCode).to.equal(500);
+    expect(JSON.parse(result.body)).to.deep.equal({
+      error: "Internal server error",
+      request_id: "e6f4b1d2-9c1e-4b8a-8f21-2f0c1b9e7a11",
+    });
+    expect(output).to.contain("clock exploded at 0x1234");
+  });
+
+  it("answers a warm-up ping early", () => {
+    const response = handleHello(loadEvent("scheduled-warmup"), testDeps());
+    expect(response).to.deep.equal({ statusCode: 200, body: "Warm-up successful" });
+  });
+});

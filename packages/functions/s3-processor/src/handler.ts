@@ -1,0 +1,39 @@
+import {
+  createLogger,
+  isWarmupEvent,
+  parseS3Event,
+  startInvocation,
+  WARMUP_RESPONSE,
+} from "@lambdaform/shared";
+import type { Context } from "aws-lambda";
+import { dynamodb, s3 } from "./clients.ts";
+import { config } from "./config.ts";
+import { processUploads, RecordProcessingError } from "./process-upload.ts";
+
+const logger = createLogger("s3-processor");
+
+/**
+ * Lambda entry point: S3 `ObjectCreated:*` notifications (invoked asynchronously).
+ * Throws on a malformed event or a failed record, so Lambda retries and then sends the event to the
+ * on-failure destination: nothing is lost.
+ */
+export async function handler(event: unknown, context: Context): Promise<{ statusCode: number; body: string }> {
+  startInvocation(logger, context);
+  if (isWarmupEvent(event)) return { ...WARMUP_RESPONSE };
+  try {
+    const parsed = parseS3Event(event);
+    const { statusCode, body } = await processUploads(parsed, {
+      s3,
+      dynamodb,
+      tableName: config.TABLE_NAME,
+      concurrency: config.MAX_CONCURRENCY,
+      now: () => new Date(),
+      logger,
+    });
+    return { statusCode, body };
+  } catch (error) {
+    const failures = error instanceof RecordProcessingError ? error.failures.map((f) => f.key) : undefined;
+    logger.error("processing failed", { error: error as Error, failed_keys: failures });
+    throw error;
+  }
+}

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { findExecutable } from "./tools.ts";
+
+/** A moto server on loopback, owned by the test that started it. */
+export interface MotoServer {
+  /** e.g. `http://127.0.0.1:40123`, for `AWS_ENDPOINT_URL`. */
+  readonly endpoint: string;
+  readonly pid: number;
+  /** Wipes every resource (moto's reset API), so each suite starts clean. */
+  reset(): Promise<void>;
+  /** Stops the server by PID and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export const MOTO_INSTALL_HINT = "install moto's server: pip install 'moto[server]' (it provides moto_server)";
+
+/** Fake credentials for talking to moto; never real ones. */
+export const FAKE_AWS_ENV = {
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_SESSION_TOKEN: "testing",
+  AWS_REGION: "us-east-1",
+  AWS_DEFAULT_REGION: "us-east-1",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+} as const;
+
+/** Asks the OS for a free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+/** The moto_server executable, from `MOTO_SERVER` or PATH. */
+export function findMotoServer(): string | undefined {
+  return process.env.MOTO_SERVER || findExecutable("moto_server");
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms:\n${output()}`);
+}
+
+/** Starts moto_server on a free loopback port and waits until it answers. */
+export async function startMoto(executable: string, timeoutMs = 30_000): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not start ${executable}`);
+  try {
+    await waitUntilReady(endpoint, child, () => log, timeoutMs);
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
+  }
+  return {
+    endpoint,
+    pid,
+    async reset() {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+      if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+    },
+    stop() {
+      if (child.exitCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        process.kill(pid, "SIGTERM");
+      });
+    },
+  };
+}
