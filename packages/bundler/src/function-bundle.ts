@@ -39,7 +39,8 @@ export async function packageFunction(outDir: string): Promise<BundleManifest> {
 }
 
 // Bundled CommonJS dependencies may still call require() for Node built-ins; an ESM file has none.
-const REQUIRE_SHIM = 'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = __lfCreateRequire(import.meta.url);';
+const REQUIRE_SHIM =
+  'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = __lfCreateRequire(import.meta.url);';
 
 /** Builds the function whose package is `dir` with {@link functionBundle} (the `lambdaform-bundle` CLI). */
 export async function buildFunction(dir: string): Promise<void> {

@@ -18,9 +18,13 @@ describe("deterministicZip", () => {
     const second = deterministicZip([b, a]);
     const script = `import { deterministicZip } from ${JSON.stringify(new URL("../src/zip.ts", import.meta.url).pathname)};
       process.stdout.write(Buffer.from(deterministicZip([{ name: "a.mjs", data: new TextEncoder().encode("export const a = 1;") }, { name: "b.mjs", data: new TextEncoder().encode("export const b = 2;") }])).toString("base64"));`;
-    const otherZone = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      env: { ...process.env, TZ: "Pacific/Kiritimati" },
-    }).toString();
+    const otherZone = execFileSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      {
+        env: { ...process.env, TZ: "Pacific/Kiritimati" },
+      },
+    ).toString();
     // Assess
     expect(Buffer.from(first).equals(Buffer.from(second))).to.equal(true);
     expect(otherZone).to.equal(Buffer.from(first).toString("base64"));

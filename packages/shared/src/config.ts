@@ -8,7 +8,9 @@ export class ConfigError extends Error {
     readonly variable: string,
     readonly reason: string,
   ) {
-    super(`Configuration error: environment variable ${variable} ${reason}. Set it in the function's environment.`);
+    super(
+      `Configuration error: environment variable ${variable} ${reason}. Set it in the function's environment.`,
+    );
   }
 }
 
@@ -33,7 +35,10 @@ export function loadConfig<S extends ConfigSpec>(
   const issue = result.error.issues[0];
   const variable = String(issue?.path[0] ?? "(unknown)");
   const missing = env[variable] === undefined || env[variable] === "";
-  throw new ConfigError(variable, missing ? "is missing" : `is malformed: ${issue?.message ?? "invalid value"}`);
+  throw new ConfigError(
+    variable,
+    missing ? "is missing" : `is malformed: ${issue?.message ?? "invalid value"}`,
+  );
 }
 
 /** A variable that must be set to a non-empty string. */

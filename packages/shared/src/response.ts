@@ -15,7 +15,11 @@ export interface ResponseOptions {
  * jsonResponse(200, { ok: true }, { corsOrigin: "*" });
  * // { statusCode: 200, headers: { "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" }, body: '{"ok":true}' }
  */
-export function jsonResponse(statusCode: number, body: unknown, options: ResponseOptions): APIGatewayProxyResult {
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  options: ResponseOptions,
+): APIGatewayProxyResult {
   return {
     statusCode,
     headers: {

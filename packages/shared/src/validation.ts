@@ -1,5 +1,5 @@
-import en from "zod/v4/locales/en.js";
 import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 
 // zod/mini ships without messages ("Invalid input"); the English locale says what was expected.
 z.config(en());

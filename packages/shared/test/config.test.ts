@@ -1,5 +1,11 @@
 import { expect } from "chai";
-import { ConfigError, integerWithDefault, loadConfig, requiredString, stringWithDefault } from "../src/index.ts";
+import {
+  ConfigError,
+  integerWithDefault,
+  loadConfig,
+  requiredString,
+  stringWithDefault,
+} from "../src/index.ts";
 
 const spec = {
   TABLE_NAME: requiredString(),

@@ -76,7 +76,10 @@ describe("parseApiGatewayProxyEvent", () => {
     multiValueQueryStringParameters: null,
     pathParameters: null,
     stageVariables: null,
-    requestContext: { requestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", identity: { sourceIp: "203.0.113.10" } },
+    requestContext: {
+      requestId: "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+      identity: { sourceIp: "203.0.113.10" },
+    },
     body: null,
     isBase64Encoded: false,
   };
@@ -89,7 +92,10 @@ describe("parseApiGatewayProxyEvent", () => {
 
   it("names the missing field of a non-API Gateway event", () => {
     expectInvalid(() => parseApiGatewayProxyEvent({ Records: [] }), "httpMethod");
-    expectInvalid(() => parseApiGatewayProxyEvent({ ...minimal, requestContext: undefined }), "requestContext");
+    expectInvalid(
+      () => parseApiGatewayProxyEvent({ ...minimal, requestContext: undefined }),
+      "requestContext",
+    );
     expectInvalid(() => parseApiGatewayProxyEvent({ ...minimal, headers: { Host: 7 } }), "headers.Host");
   });
 });

@@ -6,7 +6,10 @@ describe("jsonResponse", () => {
     const response = jsonResponse(200, { ok: true }, { corsOrigin: "https://app.example.com" });
     expect(response).to.deep.equal({
       statusCode: 200,
-      headers: { "Content-Type": "application/json", "Access-Control-Allow-Origin": "https://app.example.com" },
+      headers: {
+        "Content-Type": "application/json",
+        "Access-Control-Allow-Origin": "https://app.example.com",
+      },
       body: '{"ok":true}',
     });
   });
@@ -33,9 +36,9 @@ describe("isWarmupEvent", () => {
   });
 
   it("ignores other events and non-objects", () => {
-    expect(isWarmupEvent({ source: "aws.events", "detail-type": "EC2 Instance State-change Notification" })).to.equal(
-      false,
-    );
+    expect(
+      isWarmupEvent({ source: "aws.events", "detail-type": "EC2 Instance State-change Notification" }),
+    ).to.equal(false);
     expect(isWarmupEvent({ httpMethod: "GET" })).to.equal(false);
     expect(isWarmupEvent(null)).to.equal(false);
     expect(isWarmupEvent("aws.events")).to.equal(false);

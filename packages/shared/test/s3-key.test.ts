@@ -8,7 +8,9 @@ describe("decodeS3Key", () => {
   });
 
   it("decodes UTF-8 percent escapes", () => {
-    expect(decodeS3Key("uploads/%E6%97%A5%E6%9C%AC%E8%AA%9E+caf%C3%A9.txt")).to.equal("uploads/日本語 café.txt");
+    expect(decodeS3Key("uploads/%E6%97%A5%E6%9C%AC%E8%AA%9E+caf%C3%A9.txt")).to.equal(
+      "uploads/日本語 café.txt",
+    );
   });
 
   it("throws on a malformed escape rather than guessing", () => {

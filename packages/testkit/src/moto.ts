@@ -13,7 +13,8 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export const MOTO_INSTALL_HINT = "install moto's server: pip install 'moto[server]' (it provides moto_server)";
+export const MOTO_INSTALL_HINT =
+  "install moto's server: pip install 'moto[server]' (it provides moto_server)";
 
 /** Fake credentials for talking to moto; never real ones. */
 export const FAKE_AWS_ENV = {
@@ -33,7 +34,9 @@ export function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -43,10 +46,16 @@ export function findMotoServer(): string | undefined {
   return process.env.MOTO_SERVER || findExecutable("moto_server");
 }
 
-async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number) {
+async function waitUntilReady(
+  endpoint: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto_server exited with code ${child.exitCode}:\n${output()}`);
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`);
       if (response.ok) return;
@@ -62,7 +71,9 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, output: () 
 export async function startMoto(executable: string, timeoutMs = 30_000): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let log = "";
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);

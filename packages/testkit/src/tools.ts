@@ -32,7 +32,12 @@ export interface Skippable {
  * @example
  * before(function () { requirePrerequisite(this, "moto_server", findExecutable("moto_server"), "pip install 'moto[server]'"); });
  */
-export function requirePrerequisite<T>(context: Skippable, what: string, found: T | undefined, install: string): T {
+export function requirePrerequisite<T>(
+  context: Skippable,
+  what: string,
+  found: T | undefined,
+  install: string,
+): T {
   if (found !== undefined) return found;
   const suite = context.test?.parent?.fullTitle() || "suite";
   const message = `${what} is not available: ${install}`;

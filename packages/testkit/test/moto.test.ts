@@ -1,7 +1,12 @@
 import { expect } from "chai";
 import {
   captureOutput,
-  findMotoServer, MOTO_INSTALL_HINT, type MotoServer, requirePrerequisite, startMoto } from "../src/index.ts";
+  findMotoServer,
+  MOTO_INSTALL_HINT,
+  type MotoServer,
+  requirePrerequisite,
+  startMoto,
+} from "../src/index.ts";
 
 describe("startMoto", function () {
   this.timeout(60_000);
@@ -32,9 +37,9 @@ describe("requirePrerequisite", () => {
     const previous = process.env.LAMBDAFORM_REQUIRE_TOOLS;
     process.env.LAMBDAFORM_REQUIRE_TOOLS = "1";
     try {
-      expect(() => requirePrerequisite({ skip() {} }, "frobnicator", undefined, "apt-get install frobnicator")).to.throw(
-        /frobnicator is not available: apt-get install frobnicator/,
-      );
+      expect(() =>
+        requirePrerequisite({ skip() {} }, "frobnicator", undefined, "apt-get install frobnicator"),
+      ).to.throw(/frobnicator is not available: apt-get install frobnicator/);
     } finally {
       if (previous === undefined) delete process.env.LAMBDAFORM_REQUIRE_TOOLS;
       else process.env.LAMBDAFORM_REQUIRE_TOOLS = previous;
@@ -48,7 +53,12 @@ describe("requirePrerequisite", () => {
     try {
       const { output } = await captureOutput(async () => {
         expect(() =>
-          requirePrerequisite({ skip: () => (skipped = true) }, "frobnicator", undefined, "apt-get install frobnicator"),
+          requirePrerequisite(
+            { skip: () => (skipped = true) },
+            "frobnicator",
+            undefined,
+            "apt-get install frobnicator",
+          ),
         ).to.throw(/unreachable/);
       });
       expect(output).to.match(/SKIPPED .*frobnicator is not available: apt-get install frobnicator/);

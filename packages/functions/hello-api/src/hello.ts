@@ -1,7 +1,6 @@
-import type { APIGatewayProxyResult } from "aws-lambda";
 import {
-  errorResponse,
   EventValidationError,
+  errorResponse,
   getHeader,
   isWarmupEvent,
   jsonResponse,
@@ -9,6 +8,7 @@ import {
   parseApiGatewayProxyEvent,
   WARMUP_RESPONSE,
 } from "@lambdaform/shared";
+import type { APIGatewayProxyResult } from "aws-lambda";
 import { redactEvent } from "./redact.ts";
 
 export const HELLO_MESSAGE = "Hello from AWS Lambda!";
@@ -73,7 +73,8 @@ export function handleHello(rawEvent: unknown, deps: HelloDeps): APIGatewayProxy
       message: HELLO_MESSAGE,
       timestamp: deps.now().toISOString(),
       source_ip: event.requestContext.identity?.sourceIp ?? "unknown",
-      user_agent: getHeader(event.headers, "User-Agent") ?? event.requestContext.identity?.userAgent ?? "unknown",
+      user_agent:
+        getHeader(event.headers, "User-Agent") ?? event.requestContext.identity?.userAgent ?? "unknown",
       request_id: requestId,
       event_received: redactEvent(event),
     };

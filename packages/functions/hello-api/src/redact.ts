@@ -23,7 +23,9 @@ function redactMap<V>(map: unknown, replacement: (value: V) => V): unknown {
 export function redactEvent<E extends object>(event: E): E {
   const copy = structuredClone(event) as Record<string, unknown>;
   copy.headers = redactMap<string>(copy.headers, () => REDACTED);
-  copy.multiValueHeaders = redactMap<string[]>(copy.multiValueHeaders, (values) => values.map(() => REDACTED));
+  copy.multiValueHeaders = redactMap<string[]>(copy.multiValueHeaders, (values) =>
+    values.map(() => REDACTED),
+  );
   const context = copy.requestContext as { identity?: { apiKey?: unknown } } | undefined;
   if (context?.identity && typeof context.identity.apiKey === "string" && context.identity.apiKey !== "") {
     context.identity.apiKey = REDACTED;

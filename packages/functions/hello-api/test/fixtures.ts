@@ -8,11 +8,7 @@ export function loadEvent(name: string): APIGatewayProxyEvent & Record<string, u
   return JSON.parse(readFileSync(new URL(`./events/${name}.json`, import.meta.url), "utf8"));
 }
 
-export const SECRETS = [
-  "eyJhbGciOiJIUzI1NiJ9.secret-token",
-  "s3cr3t-session",
-  "AKIA-key-value-123",
-] as const;
+export const SECRETS = ["eyJhbGciOiJIUzI1NiJ9.secret-token", "s3cr3t-session", "AKIA-key-value-123"] as const;
 
 export const FIXED_NOW = new Date("2026-11-27T10:15:30.000Z");
 

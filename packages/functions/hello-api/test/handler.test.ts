@@ -15,7 +15,10 @@ const context = (awsRequestId: string): Context =>
     getRemainingTimeInMillis: () => 3000,
   }) as Context;
 
-type Handler = (event: unknown, context: Context) => Promise<{ statusCode: number; body: string; headers?: object }>;
+type Handler = (
+  event: unknown,
+  context: Context,
+) => Promise<{ statusCode: number; body: string; headers?: object }>;
 
 // The same assertions run against the TypeScript source and against the built bundle that ships.
 for (const [label, url] of [
@@ -59,7 +62,11 @@ for (const [label, url] of [
         ["req-1", true],
         ["req-2", false],
       ]);
-      expect(lines[0]).to.include({ function_name: "lambdaform-dev-hello-api", level: "INFO", service: "hello-api" });
+      expect(lines[0]).to.include({
+        function_name: "lambdaform-dev-hello-api",
+        level: "INFO",
+        service: "hello-api",
+      });
       for (const secret of SECRETS) expect(output).not.to.contain(secret);
     });
 

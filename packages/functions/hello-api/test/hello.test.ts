@@ -2,7 +2,7 @@ import { captureOutput } from "@lambdaform/testkit";
 import { expect } from "chai";
 import sinon from "sinon";
 import { type HelloDeps, handleHello } from "../src/hello.ts";
-import { FIXED_NOW, loadEvent, SECRETS, testDeps as loggingDeps } from "./fixtures.ts";
+import { FIXED_NOW, loadEvent, testDeps as loggingDeps, SECRETS } from "./fixtures.ts";
 
 const quiet = { logger: { info() {}, warn() {}, error() {} } as unknown as HelloDeps["logger"] };
 const testDeps = (overrides: Partial<HelloDeps> = {}) => loggingDeps({ ...quiet, ...overrides });
@@ -13,7 +13,10 @@ describe("handleHello", () => {
     const response = handleHello(loadEvent("apigw-get-hello"), testDeps());
     // Assess
     expect(response.statusCode).to.equal(200);
-    expect(response.headers).to.deep.equal({ "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" });
+    expect(response.headers).to.deep.equal({
+      "Content-Type": "application/json",
+      "Access-Control-Allow-Origin": "*",
+    });
     const body = JSON.parse(response.body);
     expect(body).to.include({
       message: "Hello from AWS Lambda!",
@@ -26,14 +29,20 @@ describe("handleHello", () => {
   });
 
   it("uses the configured CORS origin", () => {
-    const response = handleHello(loadEvent("apigw-get-hello"), testDeps({ corsOrigin: "https://app.example.com" }));
+    const response = handleHello(
+      loadEvent("apigw-get-hello"),
+      testDeps({ corsOrigin: "https://app.example.com" }),
+    );
     expect(response.headers?.["Access-Control-Allow-Origin"]).to.equal("https://app.example.com");
   });
 
   it("tolerates headers: null and falls back to 'unknown'", () => {
     const response = handleHello(loadEvent("apigw-no-headers"), testDeps());
     expect(response.statusCode).to.equal(200);
-    expect(JSON.parse(response.body)).to.include({ user_agent: "unknown", source_ip: "test-invoke-source-ip" });
+    expect(JSON.parse(response.body)).to.include({
+      user_agent: "unknown",
+      source_ip: "test-invoke-source-ip",
+    });
   });
 
   it("accepts the seed's own console test event", () => {
@@ -114,7 +123,8 @@ describe("handleHello", () => {
     expect(response.statusCode).to.equal(400);
     expect(response.headers?.["Content-Type"]).to.equal("application/json");
     expect(JSON.parse(response.body)).to.deep.equal({
-      error: "Invalid API Gateway proxy event: httpMethod: Invalid input: expected string, received undefined",
+      error:
+        "Invalid API Gateway proxy event: httpMethod: Invalid input: expected string, received undefined",
       request_id: "lambda-request-id",
     });
   });
@@ -122,14 +132,17 @@ describe("handleHello", () => {
   it("answers 400 for a malformed API Gateway event and for non-object input", () => {
     const noContext = { ...loadEvent("apigw-get-hello"), requestContext: "nope" };
     expect(JSON.parse(handleHello(noContext, testDeps()).body).error).to.contain("requestContext");
-    for (const input of [null, "GET /hello", 42, []]) expect(handleHello(input, testDeps()).statusCode).to.equal(400);
+    for (const input of [null, "GET /hello", 42, []])
+      expect(handleHello(input, testDeps()).statusCode).to.equal(400);
   });
 
   it("answers 500 with the request id, and keeps the details in the log only", async () => {
     // Prepare
     const deps = loggingDeps({ now: sinon.stub().throws(new Error("clock exploded at 0x1234")) });
     // Act
-    const { result, output } = await captureOutput(async () => handleHello(loadEvent("apigw-get-hello"), deps));
+    const { result, output } = await captureOutput(async () =>
+      handleHello(loadEvent("apigw-get-hello"), deps),
+    );
     // Assess
     expect(result.statusCode).to.equal(500);
     expect(JSON.parse(result.body)).to.deep.equal({

@@ -17,7 +17,10 @@ const logger = createLogger("s3-processor");
  * Throws on a malformed event or a failed record, so Lambda retries and then sends the event to the
  * on-failure destination: nothing is lost.
  */
-export async function handler(event: unknown, context: Context): Promise<{ statusCode: number; body: string }> {
+export async function handler(
+  event: unknown,
+  context: Context,
+): Promise<{ statusCode: number; body: string }> {
   startInvocation(logger, context);
   if (isWarmupEvent(event)) return { ...WARMUP_RESPONSE };
   try {

@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { decodeS3Key, type Logger, type S3EventInput, type S3ObjectCreatedRecord } from "@lambdaform/shared";
 import pLimit from "p-limit";
@@ -52,7 +56,11 @@ export interface ProcessResult {
 
 function isNotFound(error: unknown): boolean {
   const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return candidate?.name === "NotFound" || candidate?.name === "NoSuchKey" || candidate?.$metadata?.httpStatusCode === 404;
+  return (
+    candidate?.name === "NotFound" ||
+    candidate?.name === "NoSuchKey" ||
+    candidate?.$metadata?.httpStatusCode === 404
+  );
 }
 
 type Attribute = { S: string } | { N: string };
@@ -75,7 +83,9 @@ async function processRecord(record: S3ObjectCreatedRecord, deps: ProcessDeps): 
   let status: RowStatus = ROW_STATUS.processed;
   let metadata: Record<string, Attribute> = {};
   try {
-    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    const head = await deps.s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+    );
     metadata = {
       file_size: { N: String(head.ContentLength ?? 0) },
       ...optional("last_modified", head.LastModified?.toISOString()),
@@ -114,8 +124,14 @@ async function processRecord(record: S3ObjectCreatedRecord, deps: ProcessDeps): 
       }),
     );
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error)?.name === "ConditionalCheckFailedException") {
-      deps.logger.info("skipped: a row from the same or a newer event exists", { file_key: key, sequencer: order });
+    if (
+      error instanceof ConditionalCheckFailedException ||
+      (error as Error)?.name === "ConditionalCheckFailedException"
+    ) {
+      deps.logger.info("skipped: a row from the same or a newer event exists", {
+        file_key: key,
+        sequencer: order,
+      });
       return "skipped-stale";
     }
     throw error;

@@ -58,7 +58,9 @@ describe("s3-processor against moto", function () {
     s3 = new S3Client({});
     dynamodb = new DynamoDBClient({});
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Enabled" } }),
+    );
     await createTable(dynamodb);
   });
 
@@ -85,7 +87,9 @@ describe("s3-processor against moto", function () {
       it("writes a row for an upload whose name has spaces, a plus and unicode", async () => {
         // Prepare
         const name = key("my report+2024 日本語.txt");
-        const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: name, Body: "Hello Lambda!\n" }));
+        const put = await s3.send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: name, Body: "Hello Lambda!\n" }),
+        );
         // Act
         const result = await handler(putEvent(BUCKET, encodeS3Key(name), "0A", 14), context);
         // Assess
@@ -142,7 +146,9 @@ describe("s3-processor against moto", function () {
         await dynamodb.send(new DeleteTableCommand({ TableName: TABLE }));
         try {
           // Act
-          const error = await handler(putEvent(BUCKET, encodeS3Key(name), "0A"), context).catch((e: Error) => e);
+          const error = await handler(putEvent(BUCKET, encodeS3Key(name), "0A"), context).catch(
+            (e: Error) => e,
+          );
           // Assess
           expect(error).to.have.property("name", "RecordProcessingError");
           expect((error as Error).message).to.match(

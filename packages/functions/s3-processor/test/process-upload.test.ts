@@ -29,7 +29,8 @@ describe("processUploads", () => {
     logger: silentLogger,
     ...overrides,
   });
-  const puts = () => dynamoMock.commandCalls(PutItemCommand).map((call): PutItemCommandInput => call.args[0].input);
+  const puts = () =>
+    dynamoMock.commandCalls(PutItemCommand).map((call): PutItemCommandInput => call.args[0].input);
 
   before(() => {
     s3Mock = mockClient(S3Client);
@@ -59,8 +60,13 @@ describe("processUploads", () => {
     const result = await processUploads(parseS3Event(loadEvent("s3-put")), deps());
     // Assess
     expect(result).to.deep.include({ statusCode: 200, body: "Successfully processed 2 files" });
-    const rows = puts().sort((a, b) => String(a.Item?.file_key?.S).localeCompare(String(b.Item?.file_key?.S)));
-    expect(rows.map((r) => r.Item?.file_key?.S)).to.deep.equal(["uploads/my report+2024.txt", "uploads/日本語 café.txt"]);
+    const rows = puts().sort((a, b) =>
+      String(a.Item?.file_key?.S).localeCompare(String(b.Item?.file_key?.S)),
+    );
+    expect(rows.map((r) => r.Item?.file_key?.S)).to.deep.equal([
+      "uploads/my report+2024.txt",
+      "uploads/日本語 café.txt",
+    ]);
     expect(rows[0]?.Item).to.deep.include({
       bucket_name: { S: "lambdaform-dev-uploads" },
       file_size: { N: "1024" },
@@ -75,7 +81,9 @@ describe("processUploads", () => {
       event_time: { S: "2026-11-27T10:15:30.123Z" },
     });
     expect(rows[0]?.TableName).to.equal("FileProcessingLog-test");
-    expect(rows[0]?.ConditionExpression).to.equal("attribute_not_exists(file_key) OR sequencer_order < :order");
+    expect(rows[0]?.ConditionExpression).to.equal(
+      "attribute_not_exists(file_key) OR sequencer_order < :order",
+    );
   });
 
   it("asks for the event's object version when the record has one", async () => {
@@ -86,12 +94,18 @@ describe("processUploads", () => {
       Key: "uploads/my report+2024.txt",
       VersionId: "096fKKXTRTtl3on89fVO.nfljtsv6qko",
     });
-    expect(heads).to.deep.include({ Bucket: "lambdaform-dev-uploads", Key: "uploads/日本語 café.txt", VersionId: undefined });
+    expect(heads).to.deep.include({
+      Bucket: "lambdaform-dev-uploads",
+      Key: "uploads/日本語 café.txt",
+      VersionId: undefined,
+    });
   });
 
   it("records a vanished object as missing and does not fail", async () => {
     // Prepare
-    s3Mock.on(HeadObjectCommand).rejects(new NotFound({ message: "Not Found", $metadata: { httpStatusCode: 404 } }));
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(new NotFound({ message: "Not Found", $metadata: { httpStatusCode: 404 } }));
     // Act
     const result = await processUploads(parseS3Event(putEvent("b", "uploads/gone.txt", "0A")), deps());
     // Assess
@@ -102,7 +116,9 @@ describe("processUploads", () => {
   it("skips a replayed or older event without failing", async () => {
     dynamoMock
       .on(PutItemCommand)
-      .rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+      .rejects(
+        new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }),
+      );
     const result = await processUploads(parseS3Event(putEvent("b", "uploads/a.txt", "0A")), deps());
     expect(result.outcomes).to.deep.equal(["skipped-stale"]);
   });
@@ -114,11 +130,16 @@ describe("processUploads", () => {
     if (!third) throw new Error("fixture");
     third.s3.object.key = "uploads/ok.txt";
     event.Records.push(third);
-    const denied = new S3ServiceException({ name: "AccessDenied", message: "Access Denied", $fault: "client", $metadata: {} });
+    const denied = new S3ServiceException({
+      name: "AccessDenied",
+      message: "Access Denied",
+      $fault: "client",
+      $metadata: {},
+    });
     s3Mock.on(HeadObjectCommand, { Key: "uploads/my report+2024.txt" }).rejects(denied);
-    dynamoMock.on(PutItemCommand, { Item: { file_key: { S: "uploads/日本語 café.txt" } } }, false).rejects(
-      new Error("ProvisionedThroughputExceeded"),
-    );
+    dynamoMock
+      .on(PutItemCommand, { Item: { file_key: { S: "uploads/日本語 café.txt" } } }, false)
+      .rejects(new Error("ProvisionedThroughputExceeded"));
     // Act
     const failure = await processUploads(parseS3Event(event), deps()).then(
       () => expect.fail("expected a RecordProcessingError"),
@@ -138,7 +159,9 @@ describe("processUploads", () => {
     const first = event.Records[0];
     if (!first) throw new Error("fixture");
     first.s3.object.key = "uploads/bad%E6.txt";
-    const failure = (await processUploads(parseS3Event(event), deps()).catch((e: unknown) => e)) as RecordProcessingError;
+    const failure = (await processUploads(parseS3Event(event), deps()).catch(
+      (e: unknown) => e,
+    )) as RecordProcessingError;
     expect(failure.failures.map((f) => [f.index, f.key, f.error.name])).to.deep.equal([
       [0, "uploads/bad%E6.txt", "URIError"],
     ]);
@@ -156,7 +179,10 @@ describe("processUploads", () => {
       inFlight -= 1;
       return { ContentLength: 1, LastModified: LAST_MODIFIED };
     });
-    const records = Array.from({ length: 12 }, (_, i) => putEvent("b", `uploads/f${i}.txt`, `0${i}`).Records[0]);
+    const records = Array.from(
+      { length: 12 },
+      (_, i) => putEvent("b", `uploads/f${i}.txt`, `0${i}`).Records[0],
+    );
     // Act
     const result = await processUploads(parseS3Event({ Records: records }), deps({ concurrency: 3 }));
     // Assess
