@@ -4,10 +4,15 @@
 // Extra arguments go to turbo (e.g. `pnpm test --filter @lambdaform/shared`).
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { stripVTControlCharacters } from "node:util";
 
 const args = ["run", "test", "--continue", "--log-order=grouped", ...process.argv.slice(2)];
 const env = { TURBO_TELEMETRY_DISABLED: "1", ...process.env };
-const child = spawn("turbo", args, { env, stdio: ["inherit", "pipe", "inherit"], shell: process.platform === "win32" });
+const child = spawn("turbo", args, {
+  env,
+  stdio: ["inherit", "pipe", "inherit"],
+  shell: process.platform === "win32",
+});
 
 const totals = { passed: 0, failed: 0, pending: 0, suites: 0 };
 // Mocha's spec reporter closes each package's run with "N passing (T)", "N failing", "N pending".
@@ -15,7 +20,7 @@ const SUMMARY = /^\s*(?:\S+:test:\s*)?\s*(\d+) (passing|failing|pending)\b/;
 
 createInterface({ input: child.stdout }).on("line", (line) => {
   process.stdout.write(`${line}\n`);
-  const plain = line.replace(/\x1b\[[0-9;]*m/g, "");
+  const plain = stripVTControlCharacters(line);
   const match = SUMMARY.exec(plain);
   if (!match) return;
   const count = Number(match[1]);

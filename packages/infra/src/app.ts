@@ -9,6 +9,8 @@ export interface SynthOptions {
   readonly outdir?: string;
   readonly stages?: ReadonlyArray<StageName>;
   readonly backend?: BackendConfig;
+  /** Where the functions' packages are (default: this checkout's packages/functions/). */
+  readonly functionsDir?: URL;
 }
 
 /** Synthesizes one stack per stage and returns the stack names. */
@@ -17,7 +19,12 @@ export function synthesize(options: SynthOptions = {}): string[] {
   const app = new App({ outdir: options.outdir ?? "cdktf.out", skipValidation: true });
   const backend = options.backend ?? backendFromEnv(process.env);
   const stacks = (options.stages ?? STAGE_NAMES).map(
-    (stage) => new LambdaformStack(app, { config: STAGES[stage], backend, artifact: readArtifact }),
+    (stage) =>
+      new LambdaformStack(app, {
+        config: STAGES[stage],
+        backend,
+        artifact: (name) => readArtifact(name, options.functionsDir),
+      }),
   );
   app.synth();
   return stacks.map((stack) => stack.node.id);

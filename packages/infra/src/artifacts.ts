@@ -12,14 +12,15 @@ export interface FunctionArtifact {
   readonly sourceCodeHash: string;
 }
 
-const FUNCTIONS_DIR = new URL("../../functions/", import.meta.url);
+/** packages/functions/ of this checkout. */
+export const FUNCTIONS_DIR = new URL("../../functions/", import.meta.url);
 
 /**
  * Reads the prebuilt artifact of a function. Infra never bundles: it needs `pnpm build` first,
  * which turbo runs before `synth`.
  */
-export function readArtifact(name: FunctionName): FunctionArtifact {
-  const dist = new URL(`${name}/dist/`, FUNCTIONS_DIR);
+export function readArtifact(name: FunctionName, functionsDir: URL = FUNCTIONS_DIR): FunctionArtifact {
+  const dist = new URL(`${name}/dist/`, functionsDir);
   let manifest: { handler: string; zip: string; sourceCodeHash: string };
   try {
     manifest = JSON.parse(readFileSync(new URL("manifest.json", dist), "utf8"));

@@ -28,7 +28,9 @@ export function backendFromEnv(env: Readonly<Record<string, string | undefined>>
   if (!bucket) return { kind: "local" };
   const region = env[BACKEND_ENV.region];
   if (!region) {
-    throw new Error(`${BACKEND_ENV.region} is missing: set it to the region of ${BACKEND_ENV.bucket} (${bucket}).`);
+    throw new Error(
+      `${BACKEND_ENV.region} is missing: set it to the region of ${BACKEND_ENV.bucket} (${bucket}).`,
+    );
   }
   return {
     kind: "s3",

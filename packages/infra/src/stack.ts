@@ -30,7 +30,9 @@ export class LambdaformStack extends TerraformStack {
     applyBackend(this, names.stack, props.backend);
     new AwsProvider(this, "aws", {
       region: config.region,
-      defaultTags: [{ tags: { ...config.tags, project: PROJECT, stage: config.stage, "managed-by": "cdktf" } }],
+      defaultTags: [
+        { tags: { ...config.tags, project: PROJECT, stage: config.stage, "managed-by": "cdktf" } },
+      ],
     });
 
     const uploads = new UploadsBucket(this, "uploads", {
@@ -86,7 +88,9 @@ export class LambdaformStack extends TerraformStack {
           sid: "PublishInstanceMetric",
           actions: ["cloudwatch:PutMetricData"],
           resources: ["*"],
-          conditions: [{ test: "StringEquals", variable: "cloudwatch:namespace", values: [METRIC_NAMESPACE] }],
+          conditions: [
+            { test: "StringEquals", variable: "cloudwatch:namespace", values: [METRIC_NAMESPACE] },
+          ],
         },
       ],
     });

@@ -13,7 +13,8 @@ try {
     } else {
       failed = true;
       console.log("INVALID");
-      for (const d of report.diagnostics) console.log(`  ${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ""}`);
+      for (const d of report.diagnostics)
+        console.log(`  ${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ""}`);
     }
   }
 } catch (error) {

@@ -21,12 +21,21 @@ export class Alarms extends Construct {
     super(scope, id);
     this.topic = new SnsTopic(this, "topic", { name: props.topicName });
     if (props.email) {
-      new SnsTopicSubscription(this, "email", { topicArn: this.topic.arn, protocol: "email", endpoint: props.email });
+      new SnsTopicSubscription(this, "email", {
+        topicArn: this.topic.arn,
+        protocol: "email",
+        endpoint: props.email,
+      });
     }
     const alarm = (
       name: string,
       description: string,
-      metric: { namespace: string; metricName: string; dimensions: Record<string, string>; statistic: string },
+      metric: {
+        namespace: string;
+        metricName: string;
+        dimensions: Record<string, string>;
+        statistic: string;
+      },
     ) =>
       new CloudwatchMetricAlarm(this, name, {
         alarmName: `${props.alarmPrefix}-${name}`,

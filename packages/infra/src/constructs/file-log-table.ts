@@ -5,7 +5,11 @@ import { Construct } from "../cdktf.ts";
 export class FileLogTable extends Construct {
   readonly table: DynamodbTable;
 
-  constructor(scope: Construct, id: string, props: { readonly name: string; readonly deletionProtection: boolean }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { readonly name: string; readonly deletionProtection: boolean },
+  ) {
     super(scope, id);
     this.table = new DynamodbTable(this, "table", {
       name: props.name,

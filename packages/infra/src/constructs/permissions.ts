@@ -11,7 +11,12 @@ export function accountOf(fn: LambdaFunction): string {
 export function allowInvoke(
   scope: Construct,
   id: string,
-  props: { readonly fn: LambdaFunction; readonly principal: string; readonly sourceArn: string; readonly sourceAccount?: string },
+  props: {
+    readonly fn: LambdaFunction;
+    readonly principal: string;
+    readonly sourceArn: string;
+    readonly sourceAccount?: string;
+  },
 ): LambdaPermission {
   return new LambdaPermission(scope, id, {
     statementId: id,

@@ -23,7 +23,8 @@ export class ScheduledMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledMonitorProps) {
     super(scope, id);
     const dlq = props.target.deadLetterQueue?.queue;
-    if (!dlq) throw new Error(`ScheduledMonitor ${id}: the target function needs a dead-letter queue (set async)`);
+    if (!dlq)
+      throw new Error(`ScheduledMonitor ${id}: the target function needs a dead-letter queue (set async)`);
 
     this.rule = new CloudwatchEventRule(this, "rule", {
       name: props.ruleName,

@@ -16,10 +16,17 @@ export const UPLOADS = { prefix: "uploads/", suffix: ".txt", events: ["s3:Object
 export class UploadsBucket extends Construct {
   readonly bucket: S3Bucket;
 
-  constructor(scope: Construct, id: string, props: { readonly namePrefix: string; readonly forceDestroy: boolean }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { readonly namePrefix: string; readonly forceDestroy: boolean },
+  ) {
     super(scope, id);
     // A prefix lets AWS make the globally unique name; the ARN then comes from the resource itself.
-    this.bucket = new S3Bucket(this, "bucket", { bucketPrefix: props.namePrefix, forceDestroy: props.forceDestroy });
+    this.bucket = new S3Bucket(this, "bucket", {
+      bucketPrefix: props.namePrefix,
+      forceDestroy: props.forceDestroy,
+    });
 
     const publicAccess = new S3BucketPublicAccessBlock(this, "public-access-block", {
       bucket: this.bucket.id,

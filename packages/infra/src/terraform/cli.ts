@@ -52,7 +52,11 @@ export function runTerraform(
   options: { readonly cwd: string; readonly env: Record<string, string>; readonly echo?: boolean },
 ): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
-    const spawnOptions: SpawnOptions = { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] };
+    const spawnOptions: SpawnOptions = {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    };
     const child = spawn("terraform", [...args], spawnOptions);
     let stdout = "";
     let stderr = "";
@@ -65,7 +69,11 @@ export function runTerraform(
       if (options.echo) process.stderr.write(chunk);
     });
     child.on("error", (error: NodeJS.ErrnoException) =>
-      reject(error.code === "ENOENT" ? new Error(`terraform was not found on PATH: ${TERRAFORM_INSTALL_HINT}`) : error),
+      reject(
+        error.code === "ENOENT"
+          ? new Error(`terraform was not found on PATH: ${TERRAFORM_INSTALL_HINT}`)
+          : error,
+      ),
     );
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
@@ -78,7 +86,9 @@ export async function terraform(
 ): Promise<string> {
   const result = await runTerraform(args, options);
   if (result.code !== 0) {
-    throw new Error(`terraform ${args.join(" ")} failed in ${options.cwd} (exit ${result.code}):\n${result.stderr || result.stdout}`);
+    throw new Error(
+      `terraform ${args.join(" ")} failed in ${options.cwd} (exit ${result.code}):\n${result.stderr || result.stdout}`,
+    );
   }
   return result.stdout;
 }

@@ -61,7 +61,8 @@ export function prepareWorkdir(stack: SynthesizedStack, workRoot: string): strin
   const workdir = resolve(workRoot, stack.name);
   mkdirSync(workdir, { recursive: true });
   for (const entry of readdirSync(workdir)) {
-    if (entry !== ".terraform" && entry !== ".terraform.lock.hcl") rmSync(join(workdir, entry), { recursive: true, force: true });
+    if (entry !== ".terraform" && entry !== ".terraform.lock.hcl")
+      rmSync(join(workdir, entry), { recursive: true, force: true });
   }
   cpSync(stack.dir, workdir, { recursive: true });
   return workdir;
@@ -81,7 +82,10 @@ export async function initStack(
 ): Promise<StackCheck & { readonly env: Record<string, string> }> {
   const workdir = prepareWorkdir(stack, workRoot);
   const { env, mirror } = terraformEnv(awsProviderVersion(stack), options.env);
-  await terraform(["init", "-input=false", "-no-color", `-backend=${options.backend}`], { cwd: workdir, env });
+  await terraform(["init", "-input=false", "-no-color", `-backend=${options.backend}`], {
+    cwd: workdir,
+    env,
+  });
   return { stack: stack.name, workdir, mirror, env };
 }
 
@@ -104,14 +108,26 @@ export async function validateStack(stack: SynthesizedStack, workRoot: string) {
  * (`terraform show -json`) in the working directory.
  */
 export async function planOffline(stack: SynthesizedStack, workRoot: string) {
-  const init = await initStack(stack, workRoot, { backend: true, env: { ...process.env, ...OFFLINE_CREDENTIALS } });
-  writeFileSync(join(init.workdir, "offline_override.tf.json"), `${JSON.stringify(OFFLINE_PROVIDER_OVERRIDE, null, 2)}\n`);
+  const init = await initStack(stack, workRoot, {
+    backend: true,
+    env: { ...process.env, ...OFFLINE_CREDENTIALS },
+  });
+  writeFileSync(
+    join(init.workdir, "offline_override.tf.json"),
+    `${JSON.stringify(OFFLINE_PROVIDER_OVERRIDE, null, 2)}\n`,
+  );
   const planFile = join(init.workdir, "plan.tfplan");
-  await terraform(["plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", `-out=${planFile}`], {
+  await terraform(
+    ["plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", `-out=${planFile}`],
+    {
+      cwd: init.workdir,
+      env: init.env,
+    },
+  );
+  const json = await terraform(["show", "-json", "-no-color", planFile], {
     cwd: init.workdir,
     env: init.env,
   });
-  const json = await terraform(["show", "-json", "-no-color", planFile], { cwd: init.workdir, env: init.env });
   const jsonFile = join(init.workdir, "plan.json");
   writeFileSync(jsonFile, json);
   return { ...init, planFile, jsonFile, plan: JSON.parse(json) as Record<string, unknown> };
