@@ -76,7 +76,8 @@ export function handleHello(rawEvent: unknown, deps: HelloDeps): APIGatewayProxy
       user_agent:
         getHeader(event.headers, "User-Agent") ?? event.requestContext.identity?.userAgent ?? "unknown",
       request_id: requestId,
-      event_received: redactEvent(event),
+      // The event as received (not the parsed copy), with credentials redacted.
+      event_received: redactEvent(rawEvent as object),
     };
     return jsonResponse(200, body, options);
   } catch (error) {

@@ -1,0 +1,288 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { EVENT_TYPES, eventType, type GenerateOptions, generateEvent } from "../events/index.ts";
+import { LOCAL_ACCOUNT_ID, LocalRuntime } from "../runtime/local-runtime.ts";
+import type { InvocationResult } from "../runtime/types.ts";
+import { readStack, type StackSpec } from "../stack/read-stack.ts";
+import { defaultDataDir, repoRoot, stackDir } from "./paths.ts";
+
+/** A mistake in how the command was called: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const USAGE = `Usage:
+  lambdaform invoke <function> [--stage dev] [--event <file>|-] [--type <event-type>]
+                    [--invocation-type RequestResponse|Event] [--endpoint-url <url>] [--repeat N] [--no-build]
+                    [--stack-dir <cdktf.out/stacks/…>] [--data-dir <dir>]
+  lambdaform event <event-type> [--stage dev] [--key K] [--bucket B] [--size N] [--method M] [--path P]
+                    [--header Name=Value]… [--query name=value]… [--body B] [--no-headers] [--rule-arn ARN]
+  lambdaform dlq list [--stage dev]
+  lambdaform dlq redrive <queue> [--id <id>]… [--stage dev]
+
+Event types: ${Object.entries(EVENT_TYPES)
+  .map(([type, aliases]) => `${type} (${aliases.join(", ")})`)
+  .join("; ")}`;
+
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Builds the functions and synthesizes the stacks through turbo (a cache hit when nothing changed). */
+function buildAndSynth(root: string): void {
+  err("lambdaform: building functions and synthesizing stacks (turbo; cached when unchanged)…");
+  const result = spawnSync(
+    join(root, "node_modules", ".bin", "turbo"),
+    ["run", "synth", "--filter=@lambdaform/infra", "--output-logs=errors-only", "--log-prefix=none"],
+    { cwd: root, encoding: "utf8", env: { TURBO_TELEMETRY_DISABLED: "1", ...process.env } },
+  );
+  if (result.status !== 0) {
+    err(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+    throw new Error("build or synth failed (see above). Run `pnpm synth` to see why.");
+  }
+}
+
+function loadStack(root: string, values: Record<string, unknown>): StackSpec {
+  const stage = String(values.stage);
+  const dir = values["stack-dir"] ? String(values["stack-dir"]) : stackDir(root, stage);
+  if (!existsSync(join(dir, "cdk.tf.json"))) {
+    throw new UsageError(
+      `No synthesized stack for stage "${stage}" at ${dir}. Valid stages are dev and prod; run \`pnpm synth\`.`,
+    );
+  }
+  return readStack(dir);
+}
+
+function readEvent(source: string): unknown {
+  let text: string;
+  try {
+    text = source === "-" ? readFileSync(0, "utf8") : readFileSync(source, "utf8");
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read event file ${source === "-" ? "(standard input)" : source}: ${(error as Error).message}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `Event ${source === "-" ? "on standard input" : `file ${source}`} is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+function pairs(values: ReadonlyArray<string> | undefined, flag: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const value of values ?? []) {
+    const at = value.indexOf("=");
+    if (at <= 0) throw new UsageError(`${flag} takes Name=Value, got "${value}"`);
+    const name = value.slice(0, at);
+    out[name] = [...(out[name] ?? []), value.slice(at + 1)];
+  }
+  return out;
+}
+
+function generateOptions(values: Record<string, unknown>): GenerateOptions {
+  const size = values.size === undefined ? undefined : Number(values.size);
+  if (size !== undefined && (!Number.isInteger(size) || size < 0))
+    throw new UsageError(`--size must be a whole number ≥ 0, got ${values.size}`);
+  const s3: GenerateOptions["s3"] = {
+    ...(values.bucket ? { bucket: String(values.bucket) } : {}),
+    ...(values.key ? { key: String(values.key) } : {}),
+    ...(size === undefined ? {} : { size }),
+  };
+  return {
+    s3,
+    apigw: {
+      ...(values.method ? { method: String(values.method) } : {}),
+      ...(values.path ? { path: String(values.path) } : {}),
+      ...(values.body ? { body: String(values.body) } : {}),
+      headers: pairs(values.header as string[] | undefined, "--header"),
+      query: pairs(values.query as string[] | undefined, "--query"),
+      noHeaders: Boolean(values["no-headers"]),
+    },
+    schedule: values["rule-arn"] ? { ruleArn: String(values["rule-arn"]) } : {},
+  };
+}
+
+const OPTIONS = {
+  stage: { type: "string", default: "dev" },
+  event: { type: "string" },
+  type: { type: "string" },
+  "invocation-type": { type: "string", default: "RequestResponse" },
+  "endpoint-url": { type: "string" },
+  repeat: { type: "string", default: "1" },
+  "no-build": { type: "boolean", default: false },
+  "data-dir": { type: "string" },
+  "stack-dir": { type: "string" },
+  bucket: { type: "string" },
+  key: { type: "string" },
+  size: { type: "string" },
+  method: { type: "string" },
+  path: { type: "string" },
+  header: { type: "string", multiple: true },
+  query: { type: "string", multiple: true },
+  body: { type: "string" },
+  "no-headers": { type: "boolean", default: false },
+  "rule-arn": { type: "string" },
+  id: { type: "string", multiple: true },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+/** Variables that point the SDK at local endpoints, or pass the caller's AWS settings through. */
+function endpointEnv(endpoint: string | undefined): Record<string, string> {
+  if (endpoint) {
+    return {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+  }
+  // Like `sam local invoke`: without an endpoint the function talks to AWS as the caller.
+  const passThrough = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "HOME",
+  ];
+  return Object.fromEntries(
+    passThrough.flatMap((key) => (process.env[key] ? [[key, process.env[key] as string]] : [])),
+  );
+}
+
+function printResult(result: InvocationResult): void {
+  process.stdout.write(`${JSON.stringify(result.payload, null, 2)}\n`);
+}
+
+async function invoke(args: string[], values: Record<string, unknown>, root: string): Promise<number> {
+  const name = args[0];
+  if (!name) throw new UsageError(`invoke needs a function name.\n${USAGE}`);
+  if (values.event && values.type) throw new UsageError("Give either --event or --type, not both.");
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new UsageError(`--repeat must be a whole number ≥ 1, got ${values.repeat}`);
+  const invocationType = String(values["invocation-type"]);
+  if (invocationType !== "RequestResponse" && invocationType !== "Event") {
+    throw new UsageError(`--invocation-type must be RequestResponse or Event, got ${invocationType}`);
+  }
+  if (!values["no-build"] && !values["stack-dir"]) buildAndSynth(root);
+  const stack = loadStack(root, values);
+  const runtime = new LocalRuntime(stack, {
+    dataDir: String(values["data-dir"] ?? defaultDataDir(root)),
+    extraEnv: endpointEnv(values["endpoint-url"] as string | undefined),
+    onLog: (line) => err(line),
+  });
+  try {
+    const fn = runtime.function(name);
+    const event = values.event
+      ? readEvent(String(values.event))
+      : values.type
+        ? generateEvent(eventType(String(values.type)), stack, LOCAL_ACCOUNT_ID, generateOptions(values))
+        : {};
+    let failed = false;
+    for (let i = 0; i < repeat; i++) {
+      if (invocationType === "Event") {
+        const { requestId, completion } = fn.invokeAsync(event);
+        err(`queued asynchronous invocation ${requestId}`);
+        const outcome = await completion;
+        const last = outcome.results.at(-1);
+        if (last) printResult(last);
+        if (outcome.status === "failed") {
+          failed = true;
+          err(
+            `asynchronous invocation ${requestId} failed after ${outcome.attempts} attempts` +
+              (outcome.deadLetter ? `; sent to on-failure destination ${outcome.deadLetter.queueName}` : ""),
+          );
+        }
+      } else {
+        const result = await fn.invoke(event);
+        printResult(result);
+        if (result.functionError) failed = true;
+      }
+    }
+    return failed ? 1 : 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+function event(args: string[], values: Record<string, unknown>, root: string): number {
+  const type = args[0];
+  if (!type) throw new UsageError(`event needs an event type.\n${USAGE}`);
+  const dir = values["stack-dir"] ? String(values["stack-dir"]) : stackDir(root, String(values.stage));
+  const stack = existsSync(join(dir, "cdk.tf.json")) ? readStack(dir) : undefined;
+  const generated = generateEvent(eventType(type), stack, LOCAL_ACCOUNT_ID, generateOptions(values));
+  process.stdout.write(`${JSON.stringify(generated, null, 2)}\n`);
+  return 0;
+}
+
+async function dlq(args: string[], values: Record<string, unknown>, root: string): Promise<number> {
+  const stack = loadStack(root, values);
+  const runtime = new LocalRuntime(stack, {
+    dataDir: String(values["data-dir"] ?? defaultDataDir(root)),
+    extraEnv: endpointEnv(values["endpoint-url"] as string | undefined),
+    onLog: (line) => err(line),
+  });
+  try {
+    if (args[0] === "list") {
+      const letters = runtime.deadLetters.list();
+      for (const l of letters) {
+        const error = l.record.responsePayload as { errorType?: string; errorMessage?: string } | null;
+        process.stdout.write(
+          `${l.queueName}\t${l.id}\t${l.receivedAt}\t${l.record.requestContext.condition} after ${l.record.requestContext.approximateInvokeCount}\t${error?.errorType ?? ""}: ${error?.errorMessage ?? ""}\n`,
+        );
+      }
+      err(`${letters.length} dead letter(s)`);
+      return 0;
+    }
+    if (args[0] === "redrive" && args[1]) {
+      const results = await runtime.redrive(args[1], values.id as string[] | undefined);
+      const failed = results.filter((r) => r.outcome.status === "failed").length;
+      err(`redrove ${results.length} event(s): ${results.length - failed} succeeded, ${failed} failed again`);
+      return failed > 0 ? 1 : 0;
+    }
+    throw new UsageError(`dlq takes "list" or "redrive <queue>".\n${USAGE}`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    const [command, ...rest] = positionals;
+    if (values.help || !command) {
+      process.stdout.write(`${USAGE}\n`);
+      return values.help ? 0 : 2;
+    }
+    const root = repoRoot();
+    switch (command) {
+      case "invoke":
+        return await invoke(rest, values, root);
+      case "event":
+        return event(rest, values, root);
+      case "dlq":
+        return await dlq(rest, values, root);
+      default:
+        throw new UsageError(`Unknown command "${command}". Commands: invoke, event, dlq.\n${USAGE}`);
+    }
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    const usage =
+      e instanceof UsageError ||
+      e.code?.startsWith("ERR_PARSE_ARGS") ||
+      /^Unknown (function|event type)/.test(e.message);
+    err(`lambdaform: ${e.message}`);
+    return usage ? 2 : 1;
+  }
+}

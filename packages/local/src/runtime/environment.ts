@@ -1,0 +1,245 @@
+import { randomBytes } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { FunctionSpec } from "../stack/read-stack.ts";
+import type { LambdaError, LogSink } from "./types.ts";
+
+const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
+const INIT_TIMEOUT_MS = 10_000;
+
+/** What one invocation of an environment produced, before the logs are framed. */
+export interface RawOutcome {
+  readonly ok: boolean;
+  readonly payloadJson?: string;
+  readonly error?: LambdaError;
+  readonly durationMs: number;
+  readonly maxMemoryBytes: number;
+  /** True when the environment died (timeout, crash, out of memory) and must not be reused. */
+  readonly fatal: boolean;
+  readonly lines: ReadonlyArray<string>;
+}
+
+export interface EnvironmentOptions {
+  readonly spec: FunctionSpec;
+  readonly taskRoot: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly logStreamName: string;
+  readonly onLog?: LogSink;
+}
+
+/** An outcome before the environment adds its memory peak and log lines (duration defaults to wall time). */
+type FinishInput = Omit<RawOutcome, "lines" | "maxMemoryBytes" | "durationMs"> & {
+  readonly durationMs?: number;
+};
+
+type Message =
+  | { type: "ready"; initMs: number; memoryBytes: number }
+  | { type: "init-error"; error: LambdaError; initMs: number }
+  | { type: "log"; stream: string; text: string }
+  | { type: "fatal"; error: LambdaError }
+  | {
+      type: "result";
+      id: number;
+      ok: boolean;
+      payloadJson?: string;
+      error?: LambdaError;
+      durationMs: number;
+      memoryBytes: number;
+    };
+
+/** A log stream name as Lambda makes them: `YYYY/MM/DD/[$LATEST]<32 hex>`, one per environment. */
+export function newLogStreamName(now = new Date()): string {
+  const day = now.toISOString().slice(0, 10).replace(/-/g, "/");
+  return `${day}/[$LATEST]${randomBytes(16).toString("hex")}`;
+}
+
+/**
+ * One Lambda execution environment: a worker thread with the function's environment variables and
+ * a heap limit of its memory size. Module scope stays warm between invocations; a timeout, a crash,
+ * `process.exit` or running out of memory ends it, and the next invocation gets a fresh one.
+ */
+export class ExecutionEnvironment {
+  readonly logStreamName: string;
+  initDurationMs = 0;
+  private readonly worker: Worker;
+  private dead = false;
+  private lines: string[] = [];
+  private pending?: {
+    resolve: (outcome: RawOutcome) => void;
+    id: number;
+    requestId: string;
+    started: number;
+    timer: NodeJS.Timeout;
+  };
+  private nextId = 1;
+  private peakBytes = 0;
+  private initError?: LambdaError;
+
+  private constructor(private readonly options: EnvironmentOptions) {
+    this.logStreamName = options.logStreamName;
+    this.worker = new Worker(BOOTSTRAP, {
+      workerData: { taskRoot: options.taskRoot, handler: options.spec.handler },
+      env: { ...options.env },
+      resourceLimits: { maxOldGenerationSizeMb: options.spec.memoryMb },
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+  }
+
+  /** Starts an environment and runs the function's init (module load). Init errors are kept, not thrown. */
+  static async start(options: EnvironmentOptions): Promise<ExecutionEnvironment> {
+    const env = new ExecutionEnvironment(options);
+    const started = performance.now();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        env.initError = {
+          errorType: "Runtime.InitTimeout",
+          errorMessage: `Init did not finish in ${INIT_TIMEOUT_MS / 1000} s`,
+          trace: [],
+        };
+        void env.kill();
+        resolve();
+      }, INIT_TIMEOUT_MS);
+      env.worker.on("message", (message: Message) => {
+        if (message.type === "ready" || message.type === "init-error") {
+          clearTimeout(timer);
+          env.initDurationMs = performance.now() - started;
+          env.peakBytes = message.type === "ready" ? message.memoryBytes : 0;
+          if (message.type === "init-error") env.initError = message.error;
+          resolve();
+        } else env.onMessage(message);
+      });
+      env.worker.on("error", (error) => {
+        clearTimeout(timer);
+        env.onWorkerError(error);
+        resolve();
+      });
+      env.worker.on("exit", (code) => {
+        clearTimeout(timer);
+        env.onExit(code);
+        resolve();
+      });
+    });
+    return env;
+  }
+
+  get isAlive(): boolean {
+    return !this.dead && this.initError === undefined;
+  }
+
+  /** The error of a failed init, reported on the first invocation, as Lambda does. */
+  get failedInit(): LambdaError | undefined {
+    return this.initError;
+  }
+
+  /** Takes the lines logged during init, so they go into the first invocation's log. */
+  drainLines(): string[] {
+    const lines = this.lines;
+    this.lines = [];
+    return lines;
+  }
+
+  /** Runs one invocation; never rejects. */
+  invoke(eventJson: string, context: Record<string, unknown>, timeoutMs: number): Promise<RawOutcome> {
+    if (!this.isAlive) throw new Error("invoke on a dead environment");
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      const started = performance.now();
+      const timer = setTimeout(() => this.onTimeout(), timeoutMs);
+      this.pending = { resolve, id, requestId: String(context.awsRequestId), started, timer };
+      this.worker.postMessage({ type: "invoke", id, eventJson, context, deadlineMs: Date.now() + timeoutMs });
+    });
+  }
+
+  async kill(): Promise<void> {
+    this.dead = true;
+    await this.worker.terminate();
+  }
+
+  private log(text: string): void {
+    for (const line of text.split("\n")) {
+      if (line === "") continue;
+      this.lines.push(line);
+      this.options.onLog?.(line, { functionName: this.options.spec.name, logStreamName: this.logStreamName });
+    }
+  }
+
+  private onMessage(message: Message): void {
+    if (message.type === "log") this.log(message.text);
+    else if (message.type === "result" && this.pending?.id === message.id) {
+      this.peakBytes = Math.max(this.peakBytes, message.memoryBytes);
+      this.finish({
+        ok: message.ok,
+        payloadJson: message.payloadJson,
+        error: message.error,
+        durationMs: message.durationMs,
+        fatal: false,
+      });
+    } else if (message.type === "fatal") {
+      this.fatal({ ...message.error });
+    }
+  }
+
+  private finish(outcome: FinishInput): void {
+    const pending = this.pending;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pending = undefined;
+    pending.resolve({
+      ...outcome,
+      durationMs: outcome.durationMs ?? performance.now() - pending.started,
+      maxMemoryBytes: this.peakBytes,
+      lines: this.drainLines(),
+    });
+  }
+
+  private fatal(error: LambdaError): void {
+    this.dead = true;
+    this.finish({ ok: false, error, fatal: true });
+    void this.worker.terminate();
+  }
+
+  private onTimeout(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    const message = `Task timed out after ${this.options.spec.timeoutSeconds.toFixed(2)} seconds`;
+    this.log(`${new Date().toISOString()} ${pending.requestId} ${message}`);
+    this.fatal({ errorType: "Sandbox.Timedout", errorMessage: message, trace: [] });
+  }
+
+  private onWorkerError(error: Error & { code?: string }): void {
+    if (error.code === "ERR_WORKER_OUT_OF_MEMORY") {
+      this.peakBytes = this.options.spec.memoryMb * 1024 * 1024;
+      this.fatal({
+        errorType: "Runtime.OutOfMemory",
+        errorMessage: `Runtime exited with error: memory limit of ${this.options.spec.memoryMb} MB exceeded`,
+        trace: [],
+      });
+      return;
+    }
+    this.fatal({
+      errorType: error.name || "Error",
+      errorMessage: error.message,
+      trace: String(error.stack ?? "").split("\n"),
+    });
+  }
+
+  private onExit(code: number): void {
+    const wasDead = this.dead;
+    this.dead = true;
+    if (!wasDead && this.pending) {
+      this.finish({
+        ok: false,
+        error: {
+          errorType: "Runtime.ExitError",
+          errorMessage:
+            code === 0
+              ? "Runtime exited without providing a reason"
+              : `Runtime exited with error: exit status ${code}`,
+          trace: [],
+        },
+        fatal: true,
+      });
+    }
+  }
+}

@@ -1,0 +1,302 @@
+import { randomUUID } from "node:crypto";
+import type { FunctionSpec } from "../stack/read-stack.ts";
+import type { FailureDestination, InvocationRecord } from "./dead-letters.ts";
+import { ExecutionEnvironment, newLogStreamName, type RawOutcome } from "./environment.ts";
+import type { InvocationResult, LambdaError, LogSink } from "./types.ts";
+
+const MB = 1024 * 1024;
+
+/** Raised when reserved concurrency is exhausted: Lambda's 429 TooManyRequestsException. */
+export class ThrottledError extends Error {
+  override readonly name = "TooManyRequestsException";
+  constructor(functionName: string, limit: number) {
+    super(`Rate Exceeded: ${functionName} is at its reserved concurrency of ${limit}`);
+  }
+}
+
+export interface FunctionRuntimeOptions {
+  readonly spec: FunctionSpec;
+  readonly taskRoot: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** Variables added to the function's own: endpoints and credentials. */
+  readonly extraEnv: Readonly<Record<string, string>>;
+  /** Concurrency when Terraform reserves none (the account limit, locally). */
+  readonly defaultConcurrency: number;
+  /** Delay before async retry N (1-based). Lambda waits about 1 and then 2 minutes. */
+  readonly retryDelayMs: (attempt: number) => number;
+  readonly destination?: FailureDestination;
+  readonly onLog?: LogSink;
+}
+
+/** How an asynchronous invocation ended. */
+export interface AsyncOutcome {
+  readonly requestId: string;
+  readonly status: "succeeded" | "failed";
+  readonly attempts: number;
+  readonly results: ReadonlyArray<InvocationResult>;
+  readonly deadLetter?: { readonly queueName: string; readonly record: InvocationRecord };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one function as Lambda does: a pool of execution environments (warm reuse, cold starts,
+ * concurrency limit), synchronous invocations, and asynchronous ones with retries and an on-failure
+ * destination.
+ */
+export class FunctionRuntime {
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private active = 0;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(readonly options: FunctionRuntimeOptions) {}
+
+  get spec(): FunctionSpec {
+    return this.options.spec;
+  }
+
+  get arn(): string {
+    return `arn:aws:lambda:${this.options.region}:${this.options.accountId}:function:${this.spec.name}`;
+  }
+
+  get concurrencyLimit(): number {
+    return this.spec.reservedConcurrency ?? this.options.defaultConcurrency;
+  }
+
+  /** Environments alive now (busy or idle). */
+  get environments(): number {
+    return this.active + this.idle.length;
+  }
+
+  private environmentVariables(logStreamName: string): Record<string, string> {
+    const { spec, region, taskRoot } = { ...this.options, spec: this.spec };
+    return {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      LANG: "en_US.UTF-8",
+      TZ: ":UTC",
+      ...spec.environment,
+      ...this.options.extraEnv,
+      // Lambda's reserved variables: the function's own configuration cannot change them.
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: spec.name,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+      LAMBDA_TASK_ROOT: taskRoot,
+      LAMBDA_RUNTIME_DIR: taskRoot,
+      _HANDLER: spec.handler,
+    };
+  }
+
+  private async acquire(): Promise<{ env: ExecutionEnvironment; cold: boolean }> {
+    for (;;) {
+      if (this.closed) throw new Error(`${this.spec.shortName}: runtime is closed`);
+      const warm = this.idle.pop();
+      if (warm) {
+        if (!warm.isAlive) continue;
+        this.active += 1;
+        return { env: warm, cold: false };
+      }
+      if (this.active < this.concurrencyLimit) {
+        this.active += 1;
+        const logStreamName = newLogStreamName();
+        try {
+          const env = await ExecutionEnvironment.start({
+            spec: this.spec,
+            taskRoot: this.options.taskRoot,
+            env: this.environmentVariables(logStreamName),
+            logStreamName,
+            onLog: this.options.onLog,
+          });
+          return { env, cold: true };
+        } catch (error) {
+          this.active -= 1;
+          throw error;
+        }
+      }
+      if (this.spec.reservedConcurrency !== undefined)
+        throw new ThrottledError(this.spec.name, this.concurrencyLimit);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private release(env: ExecutionEnvironment): void {
+    this.active -= 1;
+    if (env.isAlive && !this.closed) this.idle.push(env);
+    else void env.kill();
+    this.waiting.shift()?.();
+  }
+
+  private frame(
+    requestId: string,
+    env: ExecutionEnvironment,
+    cold: boolean,
+    outcome:
+      | RawOutcome
+      | {
+          ok: false;
+          error: LambdaError;
+          durationMs: number;
+          maxMemoryBytes: number;
+          fatal: true;
+          lines: string[];
+        },
+  ): InvocationResult {
+    const initDurationMs = cold ? env.initDurationMs : undefined;
+    // Since August 2025 Lambda bills the init phase of on-demand zip functions too.
+    const billedDurationMs = Math.ceil(outcome.durationMs + (initDurationMs ?? 0));
+    const maxMemoryUsedMb = Math.min(this.spec.memoryMb, Math.max(1, Math.ceil(outcome.maxMemoryBytes / MB)));
+    const status = outcome.ok
+      ? ""
+      : outcome.error?.errorType === "Sandbox.Timedout"
+        ? "\tStatus: timeout"
+        : outcome.fatal
+          ? `\tStatus: error\tError Type: ${outcome.error?.errorType}`
+          : "";
+    const report =
+      `REPORT RequestId: ${requestId}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${billedDurationMs} ms` +
+      `\tMemory Size: ${this.spec.memoryMb} MB\tMax Memory Used: ${maxMemoryUsedMb} MB` +
+      (initDurationMs === undefined ? "" : `\tInit Duration: ${initDurationMs.toFixed(2)} ms`) +
+      status;
+    const start = `START RequestId: ${requestId} Version: $LATEST`;
+    const end = `END RequestId: ${requestId}`;
+    const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
+    this.options.onLog?.(end, meta);
+    this.options.onLog?.(report, meta);
+    return {
+      requestId,
+      functionName: this.spec.name,
+      functionError: outcome.ok ? undefined : "Unhandled",
+      payload: outcome.ok ? JSON.parse(outcome.payloadJson ?? "null") : outcome.error,
+      coldStart: cold,
+      durationMs: outcome.durationMs,
+      billedDurationMs,
+      initDurationMs,
+      memorySizeMb: this.spec.memoryMb,
+      maxMemoryUsedMb,
+      logs: [start, ...outcome.lines, end, report],
+    };
+  }
+
+  /**
+   * A synchronous (RequestResponse) invocation. Resolves with the result, also when the function
+   * failed (`functionError: "Unhandled"`); rejects only with {@link ThrottledError}.
+   */
+  async invoke(event: unknown, options: { readonly requestId?: string } = {}): Promise<InvocationResult> {
+    const requestId = options.requestId ?? randomUUID();
+    const eventJson = JSON.stringify(event ?? null);
+    const { env, cold } = await this.acquire();
+    const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
+    try {
+      const initLines = cold ? env.drainLines() : [];
+      this.options.onLog?.(`START RequestId: ${requestId} Version: $LATEST`, meta);
+      const initError = env.failedInit;
+      if (initError) {
+        await env.kill();
+        return this.frame(requestId, env, cold, {
+          ok: false,
+          error: initError,
+          durationMs: 0,
+          maxMemoryBytes: 0,
+          fatal: true,
+          lines: initLines,
+        });
+      }
+      const context = {
+        awsRequestId: requestId,
+        functionName: this.spec.name,
+        functionVersion: "$LATEST",
+        invokedFunctionArn: this.arn,
+        memoryLimitInMB: String(this.spec.memoryMb),
+        logGroupName: `/aws/lambda/${this.spec.name}`,
+        logStreamName: env.logStreamName,
+      };
+      const outcome = await env.invoke(eventJson, context, this.spec.timeoutSeconds * 1000);
+      return this.frame(requestId, env, cold, { ...outcome, lines: [...initLines, ...outcome.lines] });
+    } finally {
+      this.release(env);
+    }
+  }
+
+  /**
+   * An asynchronous (Event) invocation: queued at once; on failure retried up to the configured
+   * count with backoff, then sent with its error and attempt count to the on-failure destination.
+   */
+  invokeAsync(event: unknown): { requestId: string; completion: Promise<AsyncOutcome> } {
+    const requestId = randomUUID();
+    const completion = this.runAsync(requestId, event);
+    this.inFlight.add(completion);
+    void completion.finally(() => this.inFlight.delete(completion));
+    return { requestId, completion };
+  }
+
+  private async runAsync(requestId: string, event: unknown): Promise<AsyncOutcome> {
+    const enqueued = Date.now();
+    const { maximumRetryAttempts, maximumEventAgeSeconds, onFailure } = this.spec.async;
+    const results: InvocationResult[] = [];
+    let condition: InvocationRecord["requestContext"]["condition"] = "RetriesExhausted";
+    let attempts = 0;
+    while (attempts <= maximumRetryAttempts) {
+      if (Date.now() - enqueued > maximumEventAgeSeconds * 1000) {
+        condition = "EventAgeExceeded";
+        break;
+      }
+      let result: InvocationResult;
+      try {
+        result = await this.invoke(event, { requestId });
+      } catch (error) {
+        if (!(error instanceof ThrottledError)) throw error;
+        // Throttled events are retried until they are too old, without using up attempts.
+        await sleep(this.options.retryDelayMs(1));
+        continue;
+      }
+      attempts += 1;
+      results.push(result);
+      if (!result.functionError) return { requestId, status: "succeeded", attempts, results };
+      if (attempts <= maximumRetryAttempts) await sleep(this.options.retryDelayMs(attempts));
+    }
+    const last = results.at(-1);
+    const record: InvocationRecord = {
+      version: "1.0",
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId,
+        functionArn: `${this.arn}:$LATEST`,
+        condition,
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+      responsePayload: last?.payload ?? null,
+    };
+    if (onFailure && this.options.destination) {
+      await this.options.destination.deliver(onFailure.queueName, record);
+      return {
+        requestId,
+        status: "failed",
+        attempts,
+        results,
+        deadLetter: { queueName: onFailure.queueName, record },
+      };
+    }
+    return { requestId, status: "failed", attempts, results };
+  }
+
+  /** Waits for every queued asynchronous invocation to finish. */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
+    await Promise.all(this.idle.splice(0).map((env) => env.kill()));
+  }
+}

@@ -1,0 +1,95 @@
+import { join } from "node:path";
+import { type FunctionSpec, findFunction, type StackSpec } from "../stack/read-stack.ts";
+import { unpackFunction } from "./artifact.ts";
+import { type DeadLetter, DeadLetterStore, type FailureDestination } from "./dead-letters.ts";
+import { type AsyncOutcome, FunctionRuntime } from "./function-runtime.ts";
+import type { LogSink } from "./types.ts";
+
+/** The account id used locally (moto's default, and the one the event generators use). */
+export const LOCAL_ACCOUNT_ID = "123456789012";
+
+export interface LocalRuntimeOptions {
+  /** Where unpacked bundles and the local dead-letter store live (e.g. `.lambdaform`). */
+  readonly dataDir: string;
+  /**
+   * Variables every function gets besides its own: the SDK's standard endpoint variables
+   * (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`) and credentials. A function may get its own.
+   */
+  readonly extraEnv?:
+    | Readonly<Record<string, string>>
+    | ((spec: FunctionSpec) => Readonly<Record<string, string>>);
+  readonly accountId?: string;
+  readonly defaultConcurrency?: number;
+  readonly retryDelayMs?: (attempt: number) => number;
+  /** Where failed async events go; a {@link DeadLetterStore} under dataDir by default. */
+  readonly destination?: FailureDestination;
+  readonly onLog?: LogSink;
+}
+
+/** Lambda's delays are about 1 and 2 minutes; locally 1 s, 2 s, … keep the same shape at a usable pace. */
+export const DEFAULT_RETRY_DELAY_MS = (attempt: number) => 1000 * 2 ** (attempt - 1);
+
+/** Runs the functions of one synthesized stack. */
+export class LocalRuntime {
+  private readonly runtimes = new Map<string, FunctionRuntime>();
+  readonly deadLetters: DeadLetterStore;
+  private readonly destination: FailureDestination;
+
+  constructor(
+    readonly stack: StackSpec,
+    private readonly options: LocalRuntimeOptions,
+  ) {
+    this.deadLetters = new DeadLetterStore(join(options.dataDir, "dead-letters", stack.name));
+    this.destination = options.destination ?? this.deadLetters;
+  }
+
+  /** The runtime of one function, by full or short name (throws listing the valid choices). */
+  function(name: string): FunctionRuntime {
+    const spec = findFunction(this.stack, name);
+    let runtime = this.runtimes.get(spec.name);
+    if (!runtime) {
+      const extra = this.options.extraEnv;
+      runtime = new FunctionRuntime({
+        spec,
+        taskRoot: unpackFunction(spec, join(this.options.dataDir, "functions")),
+        region: this.stack.region,
+        accountId: this.options.accountId ?? LOCAL_ACCOUNT_ID,
+        extraEnv: typeof extra === "function" ? extra(spec) : (extra ?? {}),
+        defaultConcurrency: this.options.defaultConcurrency ?? 10,
+        retryDelayMs: this.options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
+        destination: this.destination,
+        onLog: this.options.onLog,
+      });
+      this.runtimes.set(spec.name, runtime);
+    }
+    return runtime;
+  }
+
+  /**
+   * Sends stored dead letters of a queue back to their functions as new asynchronous invocations,
+   * removing each one that was handed over. Returns how each redriven event ended.
+   */
+  async redrive(
+    queueName: string,
+    ids?: ReadonlyArray<string>,
+  ): Promise<Array<{ letter: DeadLetter; outcome: AsyncOutcome }>> {
+    const letters = this.deadLetters.list(queueName).filter((l) => !ids || ids.includes(l.id));
+    const results: Array<{ letter: DeadLetter; outcome: AsyncOutcome }> = [];
+    for (const letter of letters) {
+      const functionName = letter.record.requestContext.functionArn.split(":")[6] ?? "";
+      const runtime = this.function(functionName);
+      this.deadLetters.remove(queueName, [letter.id]);
+      const { completion } = runtime.invokeAsync(letter.record.requestPayload);
+      results.push({ letter, outcome: await completion });
+    }
+    return results;
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.drain()));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((r) => r.close()));
+  }
+}

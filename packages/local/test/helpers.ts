@@ -1,0 +1,94 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalRuntime, type LocalRuntimeOptions } from "../src/runtime/local-runtime.ts";
+import { readStack } from "../src/stack/read-stack.ts";
+
+const FIXTURES = fileURLToPath(new URL("./fixtures/functions/", import.meta.url));
+const BUNDLER = fileURLToPath(new URL("../../bundler/bin/lambdaform-bundle.mjs", import.meta.url));
+const built = new Set<string>();
+
+/** Builds a fixture function exactly like the real ones (lambdaform-bundle → dist/function.zip). */
+export function buildFixture(name: string): { zip: string; hash: string } {
+  const dir = join(FIXTURES, name);
+  if (!built.has(name)) {
+    const result = spawnSync(process.execPath, [BUNDLER], { cwd: dir, encoding: "utf8" });
+    if (result.status !== 0)
+      throw new Error(`building fixture ${name} failed:\n${result.stderr}${result.stdout}`);
+    built.add(name);
+  }
+  const manifest = JSON.parse(readFileSync(join(dir, "dist", "manifest.json"), "utf8"));
+  return { zip: join(dir, "dist", "function.zip"), hash: manifest.sourceCodeHash };
+}
+
+export interface FixtureFunction {
+  readonly fixture: string;
+  readonly name: string;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly environment?: Record<string, string>;
+  readonly reservedConcurrency?: number;
+  /** Adds an event invoke config with this retry count and an SQS on-failure destination. */
+  readonly async?: { readonly retries: number; readonly queue: string };
+}
+
+/** Writes a synthesized-stack directory (cdk.tf.json + assets) for fixture functions, as cdktf lays it out. */
+export function fixtureStack(
+  functions: ReadonlyArray<FixtureFunction>,
+  stackName = "lambdaform-test",
+): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "lf-local-")), stackName);
+  const resource: Record<string, Record<string, unknown>> = {
+    aws_lambda_function: {},
+    aws_lambda_function_event_invoke_config: {},
+    aws_sqs_queue: {},
+  };
+  for (const fn of functions) {
+    const { zip, hash } = buildFixture(fn.fixture);
+    const id = fn.name.replace(/[^a-z0-9]/gi, "_");
+    const asset = `assets/${id}/function.zip`;
+    mkdirSync(join(dir, "assets", id), { recursive: true });
+    copyFileSync(zip, join(dir, asset));
+    (resource.aws_lambda_function as Record<string, unknown>)[id] = {
+      function_name: `${stackName}-${fn.name}`,
+      handler: "index.handler",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      memory_size: fn.memoryMb ?? 128,
+      timeout: fn.timeoutSeconds ?? 3,
+      filename: asset,
+      source_code_hash: hash,
+      environment: { variables: fn.environment ?? {} },
+      ...(fn.reservedConcurrency === undefined
+        ? {}
+        : { reserved_concurrent_executions: fn.reservedConcurrency }),
+    };
+    if (fn.async) {
+      (resource.aws_sqs_queue as Record<string, unknown>)[`${id}_dlq`] = { name: fn.async.queue };
+      (resource.aws_lambda_function_event_invoke_config as Record<string, unknown>)[`${id}_async`] = {
+        function_name: `\${aws_lambda_function.${id}.function_name}`,
+        maximum_retry_attempts: fn.async.retries,
+        destination_config: { on_failure: { destination: `\${aws_sqs_queue.${id}_dlq.arn}` } },
+      };
+    }
+  }
+  writeFileSync(
+    join(dir, "cdk.tf.json"),
+    JSON.stringify({ provider: { aws: [{ region: "eu-west-1" }] }, resource }, null, 2),
+  );
+  return dir;
+}
+
+/** A runtime over fixture functions, with fast retries and its own data directory. */
+export function fixtureRuntime(
+  functions: ReadonlyArray<FixtureFunction>,
+  options: Partial<LocalRuntimeOptions> = {},
+): LocalRuntime {
+  return new LocalRuntime(readStack(fixtureStack(functions)), {
+    dataDir: mkdtempSync(join(tmpdir(), "lf-data-")),
+    retryDelayMs: () => 20,
+    ...options,
+  });
+}
