@@ -1,23 +1,7 @@
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
-
 /** Set by `.ci/run`: a missing prerequisite fails the suite instead of skipping it. */
 export const REQUIRE_TOOLS_FLAG = "LAMBDAFORM_REQUIRE_TOOLS";
 
-/** Finds an executable on PATH, or returns undefined. */
-export function findExecutable(name: string, path = process.env.PATH ?? ""): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
-  }
-  return undefined;
-}
+export { findExecutable } from "@lambdaform/moto";
 
 /** The minimal part of a mocha context this needs (so the helper works in `before` hooks). */
 export interface Skippable {

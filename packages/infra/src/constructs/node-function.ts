@@ -92,7 +92,6 @@ export class NodeFunction extends Construct {
       timeout: props.settings.timeoutSeconds,
       environment: { variables: { ...props.environment } },
       tracingConfig: { mode: "Active" },
-      loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
       dependsOn: [this.logGroup, policy],
     });
 

@@ -52,17 +52,20 @@ export const OFFLINE_CREDENTIALS = {
   AWS_PROFILE: "",
 } as const;
 
+/** What survives a fresh copy of the stack: providers, the lock file and the state. */
+const KEEP = /^(\.terraform|\.terraform\.lock\.hcl|.*\.tfstate(\.backup)?)$/;
+
 /**
  * Copies a stack into a working directory of its own (`<workRoot>/<stack>`), so terraform's
  * `.terraform/`, lock file, state and any override never touch the shipped synth output.
- * The provider cache is kept between runs.
+ * Providers, the lock file and any local state are kept between runs.
  */
 export function prepareWorkdir(stack: SynthesizedStack, workRoot: string): string {
   const workdir = resolve(workRoot, stack.name);
   mkdirSync(workdir, { recursive: true });
   for (const entry of readdirSync(workdir)) {
-    if (entry !== ".terraform" && entry !== ".terraform.lock.hcl")
-      rmSync(join(workdir, entry), { recursive: true, force: true });
+    if (KEEP.test(entry)) continue;
+    rmSync(join(workdir, entry), { recursive: true, force: true });
   }
   cpSync(stack.dir, workdir, { recursive: true });
   return workdir;

@@ -19,6 +19,8 @@ const USAGE = `Usage:
                     [--stack-dir <cdktf.out/stacks/…>] [--data-dir <dir>]
   lambdaform event <event-type> [--stage dev] [--key K] [--bucket B] [--size N] [--method M] [--path P]
                     [--header Name=Value]… [--query name=value]… [--body B] [--no-headers] [--rule-arn ARN]
+  lambdaform dev [--stage dev] [--port 4566] [--ephemeral] [--iam enforce|warn|off] [--instances 3] [--data-dir <dir>]
+  lambdaform trigger <rule> [--stage dev]
   lambdaform dlq list [--stage dev]
   lambdaform dlq redrive <queue> [--id <id>]… [--stage dev]
 
@@ -126,6 +128,10 @@ const OPTIONS = {
   "no-headers": { type: "boolean", default: false },
   "rule-arn": { type: "string" },
   id: { type: "string", multiple: true },
+  port: { type: "string", default: "4566" },
+  ephemeral: { type: "boolean", default: false },
+  iam: { type: "string", default: "enforce" },
+  instances: { type: "string", default: "3" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -251,6 +257,90 @@ async function dlq(args: string[], values: Record<string, unknown>, root: string
   }
 }
 
+function wholeNumber(value: unknown, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} must be a whole number ≥ ${min}, got ${String(value)}`);
+  return n;
+}
+
+async function dev(values: Record<string, unknown>, root: string): Promise<number> {
+  const iam = String(values.iam);
+  if (iam !== "enforce" && iam !== "warn" && iam !== "off")
+    throw new UsageError(`--iam must be enforce, warn or off, got ${iam}`);
+  const port = wholeNumber(values.port, "--port", 0);
+  const instances = wholeNumber(values.instances, "--instances", 0);
+  const stage = String(values.stage);
+  if (!values["no-build"] && !values["stack-dir"]) buildAndSynth(root);
+  const stack = loadStack(root, values);
+  const { startDev } = await import("../dev/dev.ts");
+  const colors = [36, 35, 33, 32, 34];
+  const prefixes = new Map<string, string>();
+  const prefix = (name: string) => {
+    let p = prefixes.get(name);
+    if (!p) {
+      const short = name.startsWith(`${stack.name}-`) ? name.slice(stack.name.length + 1) : name;
+      p = process.stdout.isTTY
+        ? `\x1b[${colors[prefixes.size % colors.length]}m[${short}]\x1b[0m`
+        : `[${short}]`;
+      prefixes.set(name, p);
+    }
+    return p;
+  };
+  const running = await startDev({
+    stage,
+    stackDir: stack.dir,
+    dataDir: join(String(values["data-dir"] ?? defaultDataDir(root)), "dev", stage),
+    ephemeral: Boolean(values.ephemeral),
+    port,
+    iam,
+    instances,
+    progress: (line) => err(line),
+    functionLog: (name, line) => process.stdout.write(`${prefix(name)} ${line}\n`),
+  });
+  const url = running.gateway.endpoint;
+  const api = running.deployed.apis[0];
+  err(`
+Local stack "${stack.name}" is up. Every client uses ${url}:
+  curl ${url}/${api?.stages[0]?.name ?? "prod"}/hello
+  aws --endpoint-url ${url} s3 cp test-file.txt s3://${running.deployed.buckets[0] ?? "<bucket>"}/uploads/
+  aws --endpoint-url ${url} dynamodb scan --table-name ${running.deployed.tables[0] ?? "<table>"}
+  pnpm trigger EC2MonitoringSchedule
+(AWS CLI: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${running.deployed.region})
+Ctrl-C stops everything.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  err("stopping…");
+  await running.stop();
+  return 0;
+}
+
+async function trigger(args: string[], values: Record<string, unknown>, root: string): Promise<number> {
+  const rule = args[0];
+  if (!rule) throw new UsageError(`trigger needs a rule name.\n${USAGE}`);
+  const stateFile = join(
+    String(values["data-dir"] ?? defaultDataDir(root)),
+    "dev",
+    String(values.stage),
+    "gateway.json",
+  );
+  if (!existsSync(stateFile))
+    throw new UsageError(
+      `No local stack is running for stage ${String(values.stage)}. Start it with \`pnpm dev\`.`,
+    );
+  const { port } = JSON.parse(readFileSync(stateFile, "utf8")) as { port: number };
+  const response = await fetch(`http://127.0.0.1:${port}/_lambdaform/trigger/${encodeURIComponent(rule)}`, {
+    method: "POST",
+  });
+  const body = (await response.json()) as { message?: string };
+  if (!response.ok) throw new UsageError(body.message ?? `HTTP ${response.status}`);
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  return 0;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -273,8 +363,14 @@ export async function main(argv: string[]): Promise<number> {
         return event(rest, values, root);
       case "dlq":
         return await dlq(rest, values, root);
+      case "dev":
+        return await dev(values, root);
+      case "trigger":
+        return await trigger(rest, values, root);
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: invoke, event, dlq.\n${USAGE}`);
+        throw new UsageError(
+          `Unknown command "${command}". Commands: invoke, event, dev, trigger, dlq.\n${USAGE}`,
+        );
     }
   } catch (error) {
     const e = error as Error & { code?: string };

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { createServer } from "node:net";
-import { findExecutable } from "./tools.ts";
+import { delimiter, join } from "node:path";
 
 /** A moto server on loopback, owned by the test that started it. */
 export interface MotoServer {
@@ -9,6 +10,10 @@ export interface MotoServer {
   readonly pid: number;
   /** Wipes every resource (moto's reset API), so each suite starts clean. */
   reset(): Promise<void>;
+  /** Seeds moto's random generator, so the same requests create the same ids. */
+  seed(value: number): Promise<void>;
+  /** Replays the recording (requests of earlier runs) into this server, with recording paused. */
+  replay(): Promise<void>;
   /** Stops the server by PID and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -41,6 +46,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Finds an executable on PATH, or returns undefined. */
+export function findExecutable(name: string, path = process.env.PATH ?? ""): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
 /** The moto_server executable, from `MOTO_SERVER` or PATH. */
 export function findMotoServer(): string | undefined {
   return process.env.MOTO_SERVER || findExecutable("moto_server");
@@ -67,12 +87,25 @@ async function waitUntilReady(
   throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms:\n${output()}`);
 }
 
-/** Starts moto_server on a free loopback port and waits until it answers. */
-export async function startMoto(executable: string, timeoutMs = 30_000): Promise<MotoServer> {
-  const port = await freePort();
+export interface MotoOptions {
+  /** Loopback port; a free one when omitted. */
+  readonly port?: number;
+  /** Record every request to this file (moto's recorder), so {@link MotoServer.replay} can restore state. */
+  readonly recordingFile?: string;
+  readonly timeoutMs?: number;
+}
+
+/** Starts moto_server on loopback and waits until it answers. */
+export async function startMoto(executable: string, options: MotoOptions = {}): Promise<MotoServer> {
+  const { recordingFile, timeoutMs = 30_000 } = options;
+  const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
+  const recording = recordingFile
+    ? { MOTO_ENABLE_RECORDING: "True", MOTO_RECORDER_FILEPATH: recordingFile }
+    : {};
   const child = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...recording },
   });
   let log = "";
   const keep = (chunk: Buffer) => {
@@ -81,6 +114,10 @@ export async function startMoto(executable: string, timeoutMs = 30_000): Promise
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const pid = child.pid;
+  // Never leave a moto_server behind when this process exits, however it exits.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   if (pid === undefined) throw new Error(`could not start ${executable}`);
   try {
     await waitUntilReady(endpoint, child, () => log, timeoutMs);
@@ -94,6 +131,15 @@ export async function startMoto(executable: string, timeoutMs = 30_000): Promise
     async reset() {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+    },
+    async seed(value: number) {
+      const response = await fetch(`${endpoint}/moto-api/seed?a=${value}`, { method: "POST" });
+      if (!response.ok) throw new Error(`moto seed failed: HTTP ${response.status}`);
+    },
+    async replay() {
+      const response = await fetch(`${endpoint}/moto-api/recorder/replay-recording`, { method: "POST" });
+      if (!response.ok)
+        throw new Error(`moto replay failed: HTTP ${response.status}: ${await response.text()}`);
     },
     stop() {
       if (child.exitCode !== null) return Promise.resolve();

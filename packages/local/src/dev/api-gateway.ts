@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { apiGatewayProxyEvent } from "../events/api-gateway.ts";
+import type { LocalRuntime } from "../runtime/local-runtime.ts";
+import type { DeployedApi, DeployedRoute } from "./deployed.ts";
+
+/** An HTTP answer. */
+export interface Reply {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: Buffer | string;
+}
+
+const json = (status: number, body: unknown, requestId: string): Reply => ({
+  status,
+  headers: {
+    "content-type": "application/json",
+    "x-amzn-RequestId": requestId,
+    ...(status === 403 ? { "x-amzn-ErrorType": "MissingAuthenticationTokenException" } : {}),
+  },
+  body: JSON.stringify(body),
+});
+
+/** A token bucket per API stage: `rate` requests per second, bursts up to `burst`. */
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+function matchRoute(routes: ReadonlyArray<DeployedRoute>, path: string, method: string) {
+  const segments = path.split("/").filter(Boolean);
+  for (const route of routes) {
+    const template = route.resourcePath.split("/").filter(Boolean);
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < template.length && ok; i++) {
+      const part = template[i] ?? "";
+      if (part.endsWith("+}")) {
+        params[part.slice(1, -2)] = segments.slice(i).join("/");
+        i = template.length;
+        break;
+      }
+      if (i >= segments.length) ok = false;
+      else if (part.startsWith("{") && part.endsWith("}"))
+        params[part.slice(1, -1)] = decodeURIComponent(segments[i] ?? "");
+      else if (part !== segments[i]) ok = false;
+    }
+    const greedy = template.at(-1)?.endsWith("+}") ?? false;
+    if (
+      ok &&
+      (greedy || template.length === segments.length) &&
+      (route.httpMethod === method || route.httpMethod === "ANY")
+    ) {
+      return { route, params };
+    }
+  }
+  return undefined;
+}
+
+function validProxyResponse(payload: unknown): payload is {
+  statusCode: number;
+  headers?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  body?: string;
+  isBase64Encoded?: boolean;
+} {
+  if (typeof payload !== "object" || payload === null) return false;
+  const p = payload as Record<string, unknown>;
+  if (!Number.isInteger(p.statusCode)) return false;
+  if (p.body !== undefined && p.body !== null && typeof p.body !== "string") return false;
+  if (
+    p.headers !== undefined &&
+    p.headers !== null &&
+    (typeof p.headers !== "object" ||
+      Object.values(p.headers).some(
+        (v) => typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean",
+      ))
+  )
+    return false;
+  return true;
+}
+
+/**
+ * Serves the deployed REST APIs as API Gateway does: `/<stage>/<path>` (or the execute-api host
+ * form), a faithful v1 proxy event, and API Gateway's own answers for what goes wrong.
+ */
+export class ApiGatewayServer {
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly apis: () => ReadonlyArray<DeployedApi>,
+    private readonly runtime: () => LocalRuntime | undefined,
+    private readonly region: () => string,
+    private readonly accountId: () => string,
+  ) {}
+
+  /** The API a request is for: by execute-api host, else the first API with a matching stage. */
+  private select(request: IncomingMessage, url: URL) {
+    const host = String(request.headers.host ?? "");
+    const hostApi = /^([a-z0-9]+)\.execute-api\./.exec(host)?.[1];
+    const [stage = "", ...rest] = url.pathname.split("/").filter(Boolean);
+    const path = `/${rest.join("/")}`;
+    const candidates = this.apis().filter((api) => (hostApi ? api.id === hostApi : true));
+    const api = candidates.find((a) => a.stages.some((s) => s.name === stage));
+    return api ? { api, stage: api.stages.find((s) => s.name === stage), path } : undefined;
+  }
+
+  async handle(request: IncomingMessage, url: URL, body: Buffer): Promise<Reply> {
+    const requestId = randomUUID();
+    const selected = this.select(request, url);
+    const method = String(request.method ?? "GET").toUpperCase();
+    const matched = selected && matchRoute(selected.api.routes, selected.path, method);
+    const runtime = this.runtime();
+    if (!selected?.stage || !matched || !runtime)
+      return json(403, { message: "Missing Authentication Token" }, requestId);
+    const { api, stage, path } = selected;
+
+    if (stage.rateLimit !== undefined && stage.burstLimit !== undefined) {
+      const key = `${api.id}/${stage.name}`;
+      let bucket = this.buckets.get(key);
+      if (!bucket) {
+        bucket = new TokenBucket(stage.rateLimit, stage.burstLimit);
+        this.buckets.set(key, bucket);
+      }
+      if (!bucket.take()) return json(429, { message: "Too Many Requests" }, requestId);
+    }
+
+    const headers: Record<string, string[]> = {};
+    for (let i = 0; i < request.rawHeaders.length; i += 2) {
+      const name = request.rawHeaders[i] ?? "";
+      headers[name] = [...(headers[name] ?? []), request.rawHeaders[i + 1] ?? ""];
+    }
+    const query: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) query[k] = [...(query[k] ?? []), v];
+    const event = apiGatewayProxyEvent({
+      method,
+      path,
+      resource: matched.route.resourcePath,
+      stage: stage.name,
+      headers,
+      query,
+      pathParameters: matched.params,
+      body: body.length > 0 ? body.toString("utf8") : null,
+      sourceIp: (request.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      apiId: api.id,
+      accountId: this.accountId(),
+      region: this.region(),
+    });
+
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), matched.route.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([
+        runtime.function(matched.route.functionName).invoke(event),
+        timedOut,
+      ]);
+      if (result === "timeout") return json(504, { message: "Endpoint request timed out" }, requestId);
+      if (result.functionError || !validProxyResponse(result.payload)) {
+        return json(502, { message: "Internal server error" }, requestId);
+      }
+      const payload = result.payload;
+      const out: Record<string, string | string[]> = { "x-amzn-RequestId": requestId };
+      for (const [k, v] of Object.entries(payload.headers ?? {})) out[k] = String(v);
+      for (const [k, v] of Object.entries(payload.multiValueHeaders ?? {})) out[k] = v.map(String);
+      const raw = payload.body ?? "";
+      return {
+        status: payload.statusCode,
+        headers: out,
+        body: payload.isBase64Encoded ? Buffer.from(raw, "base64") : raw,
+      };
+    } catch (error) {
+      if ((error as Error).name === "TooManyRequestsException")
+        return json(429, { message: "Too Many Requests" }, requestId);
+      return json(500, { message: "Internal server error" }, requestId);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

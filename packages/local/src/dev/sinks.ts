@@ -1,0 +1,106 @@
+import {
+  CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { FailureDestination, InvocationRecord } from "../runtime/dead-letters.ts";
+import { functionCredentials } from "./gateway.ts";
+
+const adminCredentials = { accessKeyId: "lambdaform-admin", secretAccessKey: "lambdaform-admin" };
+
+/**
+ * Writes function log lines into their CloudWatch Logs group in moto, as Lambda does
+ * (`/aws/lambda/<function>`, one stream per execution environment), in small batches.
+ */
+export class LogShipper {
+  private readonly client: CloudWatchLogsClient;
+  private readonly pending = new Map<
+    string,
+    { group: string; stream: string; events: Array<{ timestamp: number; message: string }> }
+  >();
+  private readonly created = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    endpoint: string,
+    region: string,
+    private readonly onError: (message: string) => void,
+  ) {
+    this.client = new CloudWatchLogsClient({ endpoint, region, credentials: adminCredentials });
+  }
+
+  add(functionName: string, stream: string, message: string): void {
+    const group = `/aws/lambda/${functionName}`;
+    const key = `${group}\u0000${stream}`;
+    const batch = this.pending.get(key) ?? { group, stream, events: [] };
+    batch.events.push({ timestamp: Date.now(), message });
+    this.pending.set(key, batch);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, 100);
+  }
+
+  async flush(): Promise<void> {
+    const batches = [...this.pending.values()];
+    this.pending.clear();
+    for (const batch of batches) {
+      try {
+        const key = `${batch.group}\u0000${batch.stream}`;
+        if (!this.created.has(key)) {
+          await this.client
+            .send(new CreateLogStreamCommand({ logGroupName: batch.group, logStreamName: batch.stream }))
+            .catch((error: Error) => {
+              if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+            });
+          this.created.add(key);
+        }
+        await this.client.send(
+          new PutLogEventsCommand({
+            logGroupName: batch.group,
+            logStreamName: batch.stream,
+            logEvents: batch.events,
+          }),
+        );
+      } catch (error) {
+        this.onError(`could not write logs to ${batch.group}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    await this.flush();
+  }
+}
+
+/**
+ * Delivers failed asynchronous events to their SQS on-failure destination in moto, sent with the
+ * function's own credentials through the gateway, so the role's sqs:SendMessage is checked as on AWS.
+ */
+export class SqsDestination implements FailureDestination {
+  private readonly admin: SQSClient;
+
+  constructor(
+    private readonly gatewayEndpoint: string,
+    private readonly region: string,
+  ) {
+    this.admin = new SQSClient({ endpoint: gatewayEndpoint, region, credentials: adminCredentials });
+  }
+
+  async deliver(queueName: string, record: InvocationRecord): Promise<void> {
+    const functionName = record.requestContext.functionArn.split(":")[6] ?? "";
+    const { QueueUrl } = await this.admin.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    const asFunction = new SQSClient({
+      endpoint: this.gatewayEndpoint,
+      region: this.region,
+      credentials: functionCredentials(functionName),
+    });
+    await asFunction.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(record) }));
+  }
+}

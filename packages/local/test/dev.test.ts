@@ -1,0 +1,258 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
+import {
+  findExecutable,
+  findMotoServer,
+  freePort,
+  MOTO_INSTALL_HINT,
+  requirePrerequisite,
+} from "@lambdaform/testkit";
+import { expect } from "chai";
+import { type DevStack, startDev } from "../src/dev/dev.ts";
+
+const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+// The seed's whole flow on the real stack: real terraform apply to moto, real functions, real clients.
+describe("pnpm dev: the whole system on moto", function () {
+  this.timeout(600_000);
+  let dev: DevStack | undefined;
+  let stackDir: string;
+  let dataDir: string;
+  let port: number;
+  const lines: string[] = [];
+  const admin = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };
+  const clients = () => {
+    const endpoint = dev?.gateway.endpoint ?? "";
+    return {
+      s3: new S3Client({ ...admin, endpoint, forcePathStyle: true }),
+      dynamodb: new DynamoDBClient({ ...admin, endpoint }),
+      cloudwatch: new CloudWatchClient({ ...admin, endpoint }),
+      ec2: new EC2Client({ ...admin, endpoint }),
+      sqs: new SQSClient({ ...admin, endpoint }),
+    };
+  };
+  const start = () =>
+    startDev({
+      stage: "dev",
+      stackDir,
+      dataDir,
+      ephemeral: false,
+      port,
+      iam: "enforce",
+      instances: 3,
+      progress: (line) => lines.push(line),
+      functionLog: (name, line) => lines.push(`[${name}] ${line}`),
+      schedules: false,
+    });
+  const bucket = () => dev?.deployed.buckets[0] ?? "";
+  const table = () => dev?.deployed.tables[0] ?? "";
+  const row = async (key: string) =>
+    (await clients().dynamodb.send(new GetItemCommand({ TableName: table(), Key: { file_key: { S: key } } })))
+      .Item;
+
+  before(async function () {
+    requirePrerequisite(this, "moto_server", findMotoServer(), MOTO_INSTALL_HINT);
+    requirePrerequisite(this, "terraform", findExecutable("terraform"), TERRAFORM_INSTALL_HINT);
+    const outdir = mkdtempSync(join(tmpdir(), "lf-dev-synth-"));
+    synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
+    stackDir = join(outdir, "stacks", "lambdaform-dev");
+    dataDir = mkdtempSync(join(tmpdir(), "lf-dev-data-"));
+    port = await freePort();
+    dev = await start();
+  });
+
+  after(async () => {
+    await dev?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("deploys all resources of the stack with a real terraform apply", () => {
+    expect(dev?.apply.changes).to.deep.equal({ add: 53, change: 0, destroy: 0 });
+    expect(lines.some((l) => l.includes("DenyInsecureTransport would deny every object call"))).to.equal(
+      true,
+    );
+  });
+
+  it("serves GET /prod/hello with the seed's fields", async () => {
+    const response = await fetch(`${dev?.gateway.endpoint}/prod/hello`, {
+      headers: { "User-Agent": "curl/8.5.0" },
+    });
+    expect(response.status).to.equal(200);
+    expect(response.headers.get("access-control-allow-origin")).to.equal("*");
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).to.include({
+      message: "Hello from AWS Lambda!",
+      source_ip: "127.0.0.1",
+      user_agent: "curl/8.5.0",
+    });
+    expect(body).to.have.keys([
+      "message",
+      "timestamp",
+      "source_ip",
+      "user_agent",
+      "request_id",
+      "event_received",
+    ]);
+  });
+
+  it("turns an upload to uploads/*.txt into a FileProcessingLog row with the right size, and ignores others", async () => {
+    // Act
+    const { s3 } = clients();
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket(), Key: "uploads/test-file.txt", Body: "Hello Lambda!\n" }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: "notes/x.txt", Body: "no" }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: "uploads/x.csv", Body: "no" }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: "uploads/xtxt", Body: "no" }));
+    // Assess
+    const item = await until(() => row("uploads/test-file.txt"));
+    expect(item).to.deep.include({
+      file_size: { N: "14" },
+      status: { S: "processed" },
+      bucket_name: { S: bucket() },
+    });
+    await dev?.runtime.drain();
+    for (const key of ["notes/x.txt", "uploads/x.csv", "uploads/xtxt"])
+      expect(await row(key), key).to.equal(undefined);
+  });
+
+  it("keeps keys with spaces, + and unicode exact through the notification", async () => {
+    const key = "uploads/my report+2024 日本語 café.txt";
+    await clients().s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: "x" }));
+    expect((await until(() => row(key)))?.file_size).to.deep.equal({ N: "1" });
+  });
+
+  it("publishes RunningInstances equal to the running instances when the schedule fires", async () => {
+    // Prepare
+    const { ec2, cloudwatch } = clients();
+    const described = await ec2.send(
+      new DescribeInstancesCommand({ Filters: [{ Name: "instance-state-name", Values: ["running"] }] }),
+    );
+    const running = (described.Reservations ?? []).reduce((n, r) => n + (r.Instances?.length ?? 0), 0);
+    // Act
+    const fired = await dev?.trigger("EC2MonitoringSchedule");
+    // Assess
+    expect(fired?.results).to.deep.equal([
+      { functionName: "lambdaform-dev-ec2-monitor", status: "succeeded", attempts: 1 },
+    ]);
+    const stats = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "Custom/EC2",
+        MetricName: "RunningInstances",
+        StartTime: new Date(Date.now() - 3_600_000),
+        EndTime: new Date(Date.now() + 3_600_000),
+        Period: 300,
+        Statistics: ["Maximum"],
+      }),
+    );
+    expect(running).to.equal(3);
+    expect(stats.Datapoints?.map((d) => d.Maximum)).to.deep.equal([running]);
+  });
+
+  it("writes function logs into the function's CloudWatch Logs group", async () => {
+    const { CloudWatchLogsClient, DescribeLogStreamsCommand, GetLogEventsCommand } = await import(
+      "@aws-sdk/client-cloudwatch-logs"
+    );
+    const logs = new CloudWatchLogsClient({ ...admin, endpoint: dev?.gateway.endpoint });
+    const group = "/aws/lambda/lambdaform-dev-s3-processor";
+    const messages = await until(async () => {
+      const streams = await logs.send(new DescribeLogStreamsCommand({ logGroupName: group }));
+      const all: string[] = [];
+      for (const s of streams.logStreams ?? []) {
+        const events = await logs.send(
+          new GetLogEventsCommand({ logGroupName: group, logStreamName: s.logStreamName }),
+        );
+        all.push(...(events.events ?? []).map((e) => e.message ?? ""));
+      }
+      return all.some((m) => m.startsWith("REPORT")) ? all : undefined;
+    });
+    expect(messages.some((m) => m.includes('"recorded upload"'))).to.equal(true);
+  });
+
+  it("denies a call the role no longer allows, naming the missing action and resource", async () => {
+    // Prepare: a copy of the synthesized stack without the processor's WriteFileLog statement, applied.
+    const copyRoot = mkdtempSync(join(tmpdir(), "lf-dev-copy-"));
+    const copyDir = join(copyRoot, "stacks", "lambdaform-dev");
+    cpSync(stackDir, copyDir, { recursive: true });
+    const file = join(copyDir, "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    for (const doc of Object.values(json.data.aws_iam_policy_document) as Array<{
+      statement: Array<{ sid?: string }>;
+    }>) {
+      doc.statement = doc.statement.filter((s) => s.sid !== "WriteFileLog");
+    }
+    writeFileSync(file, JSON.stringify(json));
+    const applied = await dev?.redeploy(copyDir);
+    expect(applied?.changes.change).to.equal(1);
+    // Act
+    const key = "uploads/denied.txt";
+    await clients().s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: "x" }));
+    // Assess
+    const denial = await until(async () =>
+      lines.find((l) => l.startsWith("IAM denied: lambdaform-dev-s3-processor")),
+    );
+    expect(denial).to.contain(
+      `is missing dynamodb:PutItem on arn:aws:dynamodb:us-east-1:123456789012:table/${table()}`,
+    );
+    const failure = await until(async () =>
+      lines.find((l) => l.includes("AccessDeniedException") && l.includes("[lambdaform-dev-s3-processor]")),
+    );
+    expect(failure).to.contain("dynamodb:PutItem");
+    // Restore the shipped policy for the tests that follow.
+    expect((await dev?.redeploy(stackDir))?.changes.change).to.equal(1);
+  });
+
+  it("restarts with the kept data directory: nothing lost, nothing re-applied", async () => {
+    // Prepare
+    await dev?.stop();
+    // Act
+    dev = await start();
+    // Assess
+    expect(dev.apply.changes).to.deep.equal({ add: 0, change: 0, destroy: 0 });
+    expect(await row("uploads/test-file.txt")).to.deep.include({ file_size: { N: "14" } });
+    const objects = await clients().s3.send(
+      new ListObjectsV2Command({ Bucket: bucket(), Prefix: "uploads/" }),
+    );
+    expect(objects.Contents?.map((o) => o.Key)).to.include("uploads/test-file.txt");
+    expect((await fetch(`${dev.gateway.endpoint}/prod/hello`)).status).to.equal(200);
+  });
+
+  it("sends a failing processor event to the DLQ in moto after its retries", async () => {
+    // Prepare: the table disappears, so every attempt fails.
+    const { s3, dynamodb, sqs } = clients();
+    await dynamodb.send(new DeleteTableCommand({ TableName: table() }));
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: bucket(), Key: "uploads/doomed.txt", Body: "x" }));
+    // Assess
+    const { QueueUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: "lambdaform-dev-s3-processor-dlq" }),
+    );
+    const message = await until(async () => {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
+      return received.Messages?.find((m) => m.Body?.includes("doomed.txt"));
+    }, 30_000);
+    const record = JSON.parse(message.Body ?? "{}");
+    expect(record.requestContext).to.deep.include({
+      condition: "RetriesExhausted",
+      approximateInvokeCount: 3,
+    });
+    expect(record.responsePayload.errorMessage).to.contain("ResourceNotFoundException");
+  });
+});
