@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { EVENT_TYPES, eventType, type GenerateOptions, generateEvent } from "../events/index.ts";
@@ -21,6 +21,8 @@ const USAGE = `Usage:
                     [--header Name=Value]… [--query name=value]… [--body B] [--no-headers] [--rule-arn ARN]
   lambdaform dev [--stage dev] [--port 4566] [--ephemeral] [--iam enforce|warn|off] [--instances 3] [--data-dir <dir>]
   lambdaform trigger <rule> [--stage dev]
+  lambdaform review [--plan <plan.json> --stack <name>] [--base <cdktf.out> --head <cdktf.out>]
+                    [--plan-text <file>] [--out <dir>] [--post --pr <n>] [--sha <sha>]
   lambdaform dlq list [--stage dev]
   lambdaform dlq redrive <queue> [--id <id>]… [--stage dev]
 
@@ -129,6 +131,15 @@ const OPTIONS = {
   "rule-arn": { type: "string" },
   id: { type: "string", multiple: true },
   port: { type: "string", default: "4566" },
+  plan: { type: "string" },
+  "plan-text": { type: "string" },
+  stack: { type: "string" },
+  base: { type: "string" },
+  head: { type: "string" },
+  out: { type: "string" },
+  post: { type: "boolean", default: false },
+  pr: { type: "string" },
+  sha: { type: "string" },
   ephemeral: { type: "boolean", default: false },
   iam: { type: "string", default: "enforce" },
   instances: { type: "string", default: "3" },
@@ -341,6 +352,61 @@ async function trigger(args: string[], values: Record<string, unknown>, root: st
   return 0;
 }
 
+async function review(values: Record<string, unknown>, root: string): Promise<number> {
+  const { diffSynth, parsePlan, renderComment, upsertComment } = await import("@lambdaform/review");
+  const sha =
+    (values.sha as string | undefined) ??
+    process.env.GITHUB_SHA ??
+    (spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).stdout ?? "").trim();
+  const terraformVersion = (spawnSync("terraform", ["version", "-json"], { encoding: "utf8" }).stdout ?? "").match(/"terraform_version":\s*"([^"]+)"/)?.[1];
+  const infraPackage = JSON.parse(readFileSync(join(root, "packages", "infra", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const workspace = readFileSync(join(root, "pnpm-workspace.yaml"), "utf8");
+  const pinned = (name: string) => new RegExp(`\\n\\s+"?${name.replace(/[/@]/g, "\\$&")}"?:\\s*(\\S+)`).exec(workspace)?.[1];
+  const versions: Record<string, string> = {
+    ...(terraformVersion ? { "terraform CLI": terraformVersion } : {}),
+    cdktf: pinned("cdktf") ?? infraPackage.dependencies.cdktf ?? "?",
+    "@cdktf/provider-aws": pinned("@cdktf/provider-aws") ?? "?",
+  };
+  const sets: Array<{ set: ReturnType<typeof parsePlan>; planText?: string }> = [];
+  const planText = values["plan-text"] ? readFileSync(String(values["plan-text"]), "utf8") : undefined;
+  if (values.base || values.head) {
+    if (!values.base || !values.head) throw new UsageError("--base and --head go together (two cdktf.out directories or cdk.tf.json files).");
+    const stackFiles = (path: string) => {
+      if (path.endsWith(".json")) return new Map([[String(values.stack ?? "stack"), readFileSync(path, "utf8")]]);
+      const dir = join(path, "stacks");
+      if (!existsSync(dir)) throw new UsageError(`${path} has no stacks/ directory; give a cdktf.out directory or a cdk.tf.json file.`);
+      return new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name, "cdk.tf.json"), "utf8")]));
+    };
+    const base = stackFiles(String(values.base));
+    const head = stackFiles(String(values.head));
+    for (const [name, text] of head) sets.push({ set: diffSynth(base.get(name) ?? "{\"resource\":{}}", text, name) });
+  } else if (values.plan) {
+    sets.push({ set: parsePlan(readFileSync(String(values.plan), "utf8"), String(values.stack ?? "stack")), planText });
+  } else {
+    const offline = join(root, "packages", "infra", "cdktf.out", "offline");
+    const stacks = existsSync(offline) ? readdirSync(offline).filter((s) => existsSync(join(offline, s, "plan.json"))).sort() : [];
+    if (stacks.length === 0) throw new UsageError("No offline plans found. Run `pnpm plan:offline` first, or pass --plan / --base and --head.");
+    for (const name of stacks) sets.push({ set: parsePlan(readFileSync(join(offline, name, "plan.json"), "utf8"), name) });
+  }
+  for (const { set, planText: text } of sets) {
+    const comment = renderComment(set, { sha, versions, planText: text });
+    if (values.out) {
+      mkdirSync(String(values.out), { recursive: true });
+      writeFileSync(join(String(values.out), `${set.stack}.md`), comment);
+    }
+    if (values.post) {
+      const token = process.env.GITHUB_TOKEN;
+      const repo = process.env.GITHUB_REPOSITORY;
+      if (!token || !repo || !values.pr) throw new UsageError("--post needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment and --pr <number>.");
+      const result = await upsertComment({ repo, pr: wholeNumber(values.pr, "--pr", 1), stack: set.stack, body: comment, token, api: process.env.GITHUB_API_URL });
+      err(`${set.stack}: comment ${result.action} (${result.id})`);
+    } else {
+      process.stdout.write(`${comment}\n`);
+    }
+  }
+  return 0;
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -367,9 +433,11 @@ export async function main(argv: string[]): Promise<number> {
         return await dev(values, root);
       case "trigger":
         return await trigger(rest, values, root);
+      case "review":
+        return await review(values, root);
       default:
         throw new UsageError(
-          `Unknown command "${command}". Commands: invoke, event, dev, trigger, dlq.\n${USAGE}`,
+          `Unknown command "${command}". Commands: invoke, event, dev, trigger, review, dlq.\n${USAGE}`,
         );
     }
   } catch (error) {

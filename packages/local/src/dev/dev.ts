@@ -14,7 +14,7 @@ import { scheduledEvent } from "../events/scheduled.ts";
 import { type LocalRuntime, LocalRuntime as Runtime } from "../runtime/local-runtime.ts";
 import { readStack } from "../stack/read-stack.ts";
 import type { Reply } from "./api-gateway.ts";
-import { type ApplyResult, applyLocally, readState } from "./deploy.ts";
+import { type ApplyResult, applyLocally, planLocally, readState } from "./deploy.ts";
 import { type Deployed, readDeployed } from "./deployed.ts";
 import { functionCredentials, Gateway, type IamMode } from "./gateway.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -52,6 +52,8 @@ export interface DevStack {
   readonly dataDir: string;
   /** Applies another synthesized copy of the stack (e.g. a changed policy) and switches to what it deployed. */
   redeploy(stackDir: string): Promise<ApplyResult>;
+  /** A real terraform plan of another synthesized copy of the stack against what is deployed. */
+  plan(stackDir: string): Promise<Record<string, unknown>>;
   /** Fires an EventBridge rule now and waits for its target to finish. */
   trigger(
     ruleName: string,
@@ -228,7 +230,12 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       gateway.attach(readDeployed(await readState(result.workdir, awsProviderVersion(other))), runtime);
       return result;
     };
-    return { gateway, moto, runtime, deployed, apply, dataDir, trigger, redeploy, stop: stopAll };
+    const plan = async (otherStackDir: string) => {
+      const other = listStacks(join(otherStackDir, "..", "..")).find((s) => s.name === stackName);
+      if (!other) throw new Error(`No synthesized stack ${stackName} at ${otherStackDir}`);
+      return planLocally(other, join(dataDir, "terraform"), gateway.endpoint);
+    };
+    return { gateway, moto, runtime, deployed, apply, dataDir, trigger, redeploy, plan, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
