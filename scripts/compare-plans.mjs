@@ -14,7 +14,10 @@ function summary(path) {
   const out = new Map();
   for (const change of plan.resource_changes ?? []) {
     if (change.mode === "data" || change.change.actions.join() === "no-op") continue;
-    out.set(change.address, JSON.stringify({ actions: change.change.actions, after: change.change.after ?? null }));
+    out.set(
+      change.address,
+      JSON.stringify({ actions: change.change.actions, after: change.change.after ?? null }),
+    );
   }
   return out;
 }

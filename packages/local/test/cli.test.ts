@@ -138,4 +138,51 @@ describe("lambdaform CLI on the real functions and stack", function () {
     expect(api.requestContext.path).to.equal("/prod/hello");
     expect(api.queryStringParameters).to.deep.equal({ a: "1" });
   });
+
+  describe("cost", () => {
+    const cost = (args: string[]) => run(["cost", "--stack-dir", stackDir, ...args]);
+
+    it("prices every function from its deployed memory and architecture", () => {
+      const result = cost(["--invocations", "1000000", "--duration-ms", "100"]);
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stdout).to.contain(
+        "| s3-processor | 256 MB | arm64 | 1,000,000 | 100 ms | 25,000 | $0.20 | $0.33 | $0.53 |",
+      );
+      expect(result.stdout).to.contain("**$1.27**");
+    });
+
+    it("uses durations measured in REPORT lines", () => {
+      const reports = join(dataDir, "reports.log");
+      writeFileSync(
+        reports,
+        "REPORT RequestId: a\tDuration: 10.50 ms\tBilled Duration: 11 ms\nREPORT RequestId: b\tDuration: 19.50 ms\tBilled Duration: 20 ms\n",
+      );
+      const result = cost(["--function", "hello-api", "--from-reports", reports]);
+      expect(result.stdout).to.contain("| hello-api | 128 MB | arm64 | 1,000,000 | 15 ms |");
+    });
+
+    it("compares memory sizes for a duration curve", () => {
+      const result = cost([
+        "--function",
+        "s3-processor",
+        "--compare-memory",
+        "128,256,512,1024",
+        "--durations",
+        "800,400,210,110",
+      ]);
+      expect(result.stdout).to.contain("| 512 MB | 210 ms | 105,000 | $0.20 | $1.40 | $1.60 |");
+      expect(result.stdout).to.contain("cheapest: 128 MB");
+    });
+
+    it("explains bad input: negative numbers, an unknown function, a missing stack", () => {
+      const negative = cost(["--invocations=-5"]);
+      expect(negative.status).to.equal(2);
+      expect(negative.stderr).to.contain("--invocations must be a number ≥ 0, got -5");
+      const unknown = cost(["--function", "nope", "--compare-memory", "128"]);
+      expect(unknown.stderr).to.contain('Unknown function "nope"');
+      const missing = run(["cost", "--stage", "qa"]);
+      expect(missing.status).to.equal(2);
+      expect(missing.stderr).to.match(/No synthesized stack for stage "qa"/);
+    });
+  });
 });

@@ -7,6 +7,7 @@ import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
+import { parsePlan, renderComment } from "@lambdaform/review";
 import {
   findExecutable,
   findMotoServer,
@@ -15,7 +16,6 @@ import {
   requirePrerequisite,
 } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { parsePlan, renderComment } from "@lambdaform/review";
 import { type DevStack, startDev } from "../src/dev/dev.ts";
 
 const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
@@ -219,23 +219,23 @@ describe("pnpm dev: the whole system on moto", function () {
   });
 
   it("gives real update, replace and delete plans of a changed stack, which the review comment flags", async () => {
-    // Prepare: a changed copy of the stack: more memory, a new table key, an alarm gone, a narrower grant.
+    // Prepare: a changed copy of the stack: more memory, a renamed alarm, an alarm gone, a narrower grant.
     const copyRoot = mkdtempSync(join(tmpdir(), "lf-dev-plan-"));
     const copyDir = join(copyRoot, "stacks", "lambdaform-dev");
     cpSync(stackDir, copyDir, { recursive: true });
     const file = join(copyDir, "cdk.tf.json");
     const json = JSON.parse(readFileSync(file, "utf8"));
-    const fn = Object.values(json.resource.aws_lambda_function as Record<string, { function_name: string; memory_size: number }>).find((f) =>
-      f.function_name.endsWith("hello-api"),
-    );
+    const fn = Object.values(
+      json.resource.aws_lambda_function as Record<string, { function_name: string; memory_size: number }>,
+    ).find((f) => f.function_name.endsWith("hello-api"));
     if (fn) fn.memory_size = 512;
-    for (const t of Object.values(json.resource.aws_dynamodb_table as Record<string, Record<string, unknown>>)) {
-      t.hash_key = "object_key";
-      t.attribute = [{ name: "object_key", type: "S" }];
-    }
-    const alarms = json.resource.aws_cloudwatch_metric_alarm as Record<string, unknown>;
+    const alarms = json.resource.aws_cloudwatch_metric_alarm as Record<string, { alarm_name: string }>;
     delete alarms[Object.keys(alarms).find((k) => k.includes("hello-api-throttles")) ?? ""];
-    for (const doc of Object.values(json.data.aws_iam_policy_document) as Array<{ statement: Array<{ sid?: string; actions: string[] }> }>) {
+    const errors = alarms[Object.keys(alarms).find((k) => k.includes("hello-api-errors")) ?? ""];
+    if (errors) errors.alarm_name = `${errors.alarm_name}-renamed`;
+    for (const doc of Object.values(json.data.aws_iam_policy_document) as Array<{
+      statement: Array<{ sid?: string; actions: string[] }>;
+    }>) {
       for (const s of doc.statement) if (s.sid === "ReadUploads") s.actions = ["s3:GetObject"];
     }
     writeFileSync(file, JSON.stringify(json));
@@ -244,10 +244,14 @@ describe("pnpm dev: the whole system on moto", function () {
     const comment = renderComment(parsePlan(JSON.stringify(plan), "lambdaform-dev"));
     // Assess
     expect(comment).to.contain("**Plan: 1 to add, 2 to change, 2 to destroy.**");
-    expect(comment).to.match(/> - replace `aws_dynamodb_table\.file-log_table_\w+` — replace because cannot update; forced by `hash_key`/);
+    expect(comment).to.match(
+      /> - replace `aws_cloudwatch_metric_alarm\.alarms_hello-api-errors_\w+` — replace because cannot update; forced by `alarm_name`/,
+    );
     expect(comment).to.match(/> - destroy `aws_cloudwatch_metric_alarm\.alarms_hello-api-throttles_\w+`/);
     expect(comment).to.match(/statement ReadUploads \(changed\) @@\n- Action: {3}s3:GetObjectVersion/);
-    expect(comment).to.match(/\| update \| `aws_lambda_function\.hello-api_function_\w+` \| `memory_size` \|/);
+    expect(comment).to.match(
+      /\| update \| `aws_lambda_function\.hello-api_function_\w+` \| `memory_size` \|/,
+    );
   });
 
   it("restarts with the kept data directory: nothing lost, nothing re-applied", async () => {

@@ -14,7 +14,9 @@ export interface StickyCommentOptions {
  * Posts a stack's review comment, or updates the one posted before (found by its hidden marker):
  * one sticky comment per stack, never re-posted. The token is sent only in the Authorization header.
  */
-export async function upsertComment(options: StickyCommentOptions): Promise<{ action: "created" | "updated"; id: number }> {
+export async function upsertComment(
+  options: StickyCommentOptions,
+): Promise<{ action: "created" | "updated"; id: number }> {
   const api = options.api ?? "https://api.github.com";
   const headers = {
     authorization: `Bearer ${options.token}`,
@@ -24,7 +26,10 @@ export async function upsertComment(options: StickyCommentOptions): Promise<{ ac
   };
   const tag = marker(options.stack);
   for (let page = 1; page < 50; page++) {
-    const response = await fetch(`${api}/repos/${options.repo}/issues/${options.pr}/comments?per_page=100&page=${page}`, { headers });
+    const response = await fetch(
+      `${api}/repos/${options.repo}/issues/${options.pr}/comments?per_page=100&page=${page}`,
+      { headers },
+    );
     if (!response.ok) throw new Error(`listing comments failed: HTTP ${response.status}`);
     const comments = (await response.json()) as Array<{ id: number; body?: string }>;
     const mine = comments.find((c) => c.body?.includes(tag));

@@ -27,11 +27,15 @@ export interface StatementDiff {
 /** Attributes that hold an IAM policy document as JSON text. */
 const POLICY_ATTRIBUTES = ["policy", "assume_role_policy"] as const;
 
-const arr = (v: unknown): string[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+const arr = (v: unknown): string[] =>
+  v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)];
 
 /** Normalises a policy document: from JSON text (plans) or an aws_iam_policy_document block (synth). */
 export function normalise(document: unknown): NormalStatement[] {
-  const doc = typeof document === "string" ? (JSON.parse(document) as Record<string, unknown>) : (document as Record<string, unknown>);
+  const doc =
+    typeof document === "string"
+      ? (JSON.parse(document) as Record<string, unknown>)
+      : (document as Record<string, unknown>);
   const raw = doc.Statement ?? doc.statement ?? [];
   const statements = (Array.isArray(raw) ? raw : [raw]) as Array<Record<string, unknown>>;
   return statements.map((s, index) => ({
@@ -47,7 +51,11 @@ export function normalise(document: unknown): NormalStatement[] {
 const minus = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => a.filter((x) => !b.includes(x));
 
 /** Statement-level differences between two versions of one policy. */
-export function diffPolicies(policy: string, before: NormalStatement[], after: NormalStatement[]): StatementDiff[] {
+export function diffPolicies(
+  policy: string,
+  before: NormalStatement[],
+  after: NormalStatement[],
+): StatementDiff[] {
   const out: StatementDiff[] = [];
   const sids = [...new Set([...before.map((s) => s.sid), ...after.map((s) => s.sid)])];
   for (const sid of sids) {
@@ -62,11 +70,17 @@ export function diffPolicies(policy: string, before: NormalStatement[], after: N
       resourcesAdded: minus(a?.resources ?? [], b?.resources ?? []),
       resourcesRemoved: minus(b?.resources ?? [], a?.resources ?? []),
       ...(a && b && a.effect !== b.effect ? { effect: { before: b.effect, after: a.effect } } : {}),
-      ...(a && b && a.condition !== b.condition ? { condition: { before: b.condition, after: a.condition } } : {}),
+      ...(a && b && a.condition !== b.condition
+        ? { condition: { before: b.condition, after: a.condition } }
+        : {}),
     };
     const changed =
       diff.kind !== "changed" ||
-      diff.actionsAdded.length + diff.actionsRemoved.length + diff.resourcesAdded.length + diff.resourcesRemoved.length > 0 ||
+      diff.actionsAdded.length +
+        diff.actionsRemoved.length +
+        diff.resourcesAdded.length +
+        diff.resourcesRemoved.length >
+        0 ||
       diff.effect !== undefined ||
       diff.condition !== undefined;
     if (changed) out.push(diff);
@@ -95,7 +109,13 @@ export function iamChanges(set: ChangeSet): StatementDiff[] {
       const after = parseIfJson(change.after?.[attribute]);
       if (!before && !after) continue;
       if (change.afterUnknown[attribute] === true && !after) continue;
-      out.push(...diffPolicies(`${change.address}${attribute === "policy" ? "" : ` (${attribute})`}`, before ?? [], after ?? []));
+      out.push(
+        ...diffPolicies(
+          `${change.address}${attribute === "policy" ? "" : ` (${attribute})`}`,
+          before ?? [],
+          after ?? [],
+        ),
+      );
     }
   }
   return out;

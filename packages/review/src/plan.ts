@@ -42,23 +42,33 @@ type RawChange = {
 
 /** Reads `terraform show -json <planfile>` output. */
 export function parsePlan(text: string, stack: string): ChangeSet {
-  if (text.trim() === "") throw new PlanFormatError(`${stack}: the plan file is empty. Produce it with \`terraform show -json <planfile>\`.`);
+  if (text.trim() === "")
+    throw new PlanFormatError(
+      `${stack}: the plan file is empty. Produce it with \`terraform show -json <planfile>\`.`,
+    );
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new PlanFormatError(`${stack}: the plan is not JSON (${(error as Error).message}). Use \`terraform show -json <planfile>\`.`);
+    throw new PlanFormatError(
+      `${stack}: the plan is not JSON (${(error as Error).message}). Use \`terraform show -json <planfile>\`.`,
+    );
   }
   if (typeof json !== "object" || json === null || typeof json.format_version !== "string") {
-    throw new PlanFormatError(`${stack}: not a terraform JSON plan (no format_version). Use \`terraform show -json <planfile>\`.`);
+    throw new PlanFormatError(
+      `${stack}: not a terraform JSON plan (no format_version). Use \`terraform show -json <planfile>\`.`,
+    );
   }
   const raw = json.resource_changes;
-  if (raw !== undefined && !Array.isArray(raw)) throw new PlanFormatError(`${stack}: resource_changes is not a list.`);
+  if (raw !== undefined && !Array.isArray(raw))
+    throw new PlanFormatError(`${stack}: resource_changes is not a list.`);
   const changes = ((raw ?? []) as RawChange[])
     .filter((c) => c.mode !== "data")
     .map((c, index): ResourceChange => {
       if (!c.address || !c.type || !Array.isArray(c.change?.actions)) {
-        throw new PlanFormatError(`${stack}: resource_changes[${index}] lacks address, type or change.actions.`);
+        throw new PlanFormatError(
+          `${stack}: resource_changes[${index}] lacks address, type or change.actions.`,
+        );
       }
       return {
         address: c.address,

@@ -4,6 +4,18 @@ import { type ChangeSet, countChanges, isDelete, isReplace, type ResourceChange 
 /** GitHub refuses comments longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
+/** Resources whose `policy` is a policy we write (elsewhere `policy` is a computed attribute). */
+const POLICY_RESOURCES = new Set([
+  "aws_iam_role_policy",
+  "aws_iam_policy",
+  "aws_iam_user_policy",
+  "aws_iam_group_policy",
+  "aws_s3_bucket_policy",
+  "aws_sqs_queue_policy",
+  "aws_sns_topic_policy",
+  "aws_lambda_permission",
+]);
+
 /** The hidden marker that finds a stack's comment again, so it is updated in place. */
 export const marker = (stack: string) => `<!-- lambdaform-review:${stack} -->`;
 
@@ -30,22 +42,32 @@ const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 function changedAttributes(change: ResourceChange): string[] {
   const before = change.before ?? {};
   const after = change.after ?? {};
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(change.afterUnknown)])].sort();
+  const keys = [
+    ...new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(change.afterUnknown)]),
+  ].sort();
   return keys.filter(
-    (k) => k !== "tags_all" && (change.afterUnknown[k] === true || JSON.stringify(before[k]) !== JSON.stringify(after[k])),
+    (k) =>
+      k !== "tags_all" &&
+      (change.afterUnknown[k] === true || JSON.stringify(before[k]) !== JSON.stringify(after[k])),
   );
 }
 
 function warningBlock(changes: ReadonlyArray<ResourceChange>): string[] {
   const risky = changes.filter((c) => isDelete(c) || isReplace(c));
   if (risky.length === 0) return [];
-  const lines = ["> [!CAUTION]", `> **${risky.length} resource${risky.length === 1 ? "" : "s"} will be destroyed or replaced:**`, ">"];
+  const lines = [
+    "> [!CAUTION]",
+    `> **${risky.length} resource${risky.length === 1 ? "" : "s"} will be destroyed or replaced:**`,
+    ">",
+  ];
   for (const c of risky) {
     const why = [
       c.reason ? c.reason.replace(/_/g, " ") : undefined,
       c.replacePaths?.length ? `forced by ${c.replacePaths.map(code).join(", ")}` : undefined,
     ].filter(Boolean);
-    lines.push(`> - ${isReplace(c) ? "replace" : "destroy"} ${code(c.address)}${why.length ? ` — ${why.join("; ")}` : ""}`);
+    lines.push(
+      `> - ${isReplace(c) ? "replace" : "destroy"} ${code(c.address)}${why.length ? ` — ${why.join("; ")}` : ""}`,
+    );
   }
   return [...lines, ""];
 }
@@ -54,7 +76,9 @@ function iamBlock(diffs: ReadonlyArray<StatementDiff>, pending: ReadonlyArray<st
   if (diffs.length === 0 && pending.length === 0) return [];
   const lines = ["#### IAM changes", ""];
   for (const address of pending) {
-    lines.push(`- ${code(address)}: policy known only after apply (its statements are in the synthesized stack)`);
+    lines.push(
+      `- ${code(address)}: policy known only after apply (its statements are in the synthesized stack)`,
+    );
   }
   if (diffs.length === 0) return [...lines, ""];
   lines.push("", "```diff");
@@ -75,7 +99,9 @@ function table(changes: ReadonlyArray<ResourceChange>): string[] {
   const lines = ["| Action | Resource | Changed attributes |", "| --- | --- | --- |"];
   for (const c of changes) {
     const attributes = c.actions.join(",") === "update" ? changedAttributes(c).map(code).join(", ") : "";
-    lines.push(`| ${ACTION_LABEL[c.actions.join(",")] ?? c.actions.join(",")} | ${code(c.address)} | ${attributes} |`);
+    lines.push(
+      `| ${ACTION_LABEL[c.actions.join(",")] ?? c.actions.join(",")} | ${code(c.address)} | ${attributes} |`,
+    );
   }
   return [...lines, ""];
 }
@@ -85,12 +111,16 @@ function fullPlan(set: ChangeSet, planText: string | undefined): string {
   return set.changes
     .map((c) => {
       const attributes = changedAttributes(c).map((k) => {
-        const after = c.afterUnknown[k] === true ? "(known after apply)" : JSON.stringify(c.after?.[k] ?? null);
+        const after =
+          c.afterUnknown[k] === true ? "(known after apply)" : JSON.stringify(c.after?.[k] ?? null);
         return c.actions.includes("create") && !c.actions.includes("delete")
           ? `    + ${k} = ${after}`
           : `    ~ ${k}: ${JSON.stringify(c.before?.[k] ?? null)} -> ${after}`;
       });
-      return [`  # ${c.address} will be ${c.actions.join(" then ")}d`.replace("deleted", "destroyed"), ...attributes].join("\n");
+      return [
+        `  # ${c.address} will be ${c.actions.join(" then ")}d`.replace("deleted", "destroyed"),
+        ...attributes,
+      ].join("\n");
     })
     .join("\n\n");
 }
@@ -106,7 +136,8 @@ export function renderComment(set: ChangeSet, options: RenderOptions = {}): stri
     set.changes.length === 0
       ? "**No changes.** Infrastructure matches the configuration."
       : `**Plan: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy.**`;
-  const source = set.source === "plan" ? "terraform plan" : "offline diff of the synthesized stacks (no credentials)";
+  const source =
+    set.source === "plan" ? "terraform plan" : "offline diff of the synthesized stacks (no credentials)";
   const versions = {
     ...(set.terraformVersion ? { terraform: set.terraformVersion } : {}),
     ...options.versions,
@@ -129,7 +160,12 @@ export function renderComment(set: ChangeSet, options: RenderOptions = {}): stri
     ...warningBlock(set.changes),
     ...iamBlock(
       iamChanges(set),
-      set.changes.filter((c) => c.afterUnknown.policy === true && !c.actions.includes("delete")).map((c) => c.address),
+      set.changes
+        .filter(
+          (c) =>
+            POLICY_RESOURCES.has(c.type) && c.afterUnknown.policy === true && !c.actions.includes("delete"),
+        )
+        .map((c) => c.address),
     ),
   ].join("\n");
   const open = "<details><summary>Full plan</summary>\n\n```text\n";
@@ -148,7 +184,8 @@ export function renderComment(set: ChangeSet, options: RenderOptions = {}): stri
   }
   if (kept.length < rows.length) kept.push(note("table rows", rows.length - kept.length), "");
   let plan = fullPlan(set, options.planText);
-  if (plan.length > room) plan = `${plan.slice(0, Math.max(0, room))}\n${note("characters", plan.length - Math.max(0, room))}`;
+  if (plan.length > room)
+    plan = `${plan.slice(0, Math.max(0, room))}\n${note("characters", plan.length - Math.max(0, room))}`;
   const body = `${head}\n${kept.join("\n")}\n`;
   return `${body}${open}${plan}${close}${tail}\n`;
 }

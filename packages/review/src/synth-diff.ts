@@ -5,7 +5,8 @@ type Json = Record<string, unknown>;
 function readStack(text: string, label: string): Json {
   try {
     const json = JSON.parse(text) as Json;
-    if (typeof json !== "object" || json === null || (!json.resource && !json.terraform)) throw new Error("no resource or terraform block");
+    if (typeof json !== "object" || json === null || (!json.resource && !json.terraform))
+      throw new Error("no resource or terraform block");
     return json;
   } catch (error) {
     throw new PlanFormatError(`${label} is not a synthesized cdk.tf.json (${(error as Error).message}).`);
@@ -27,7 +28,8 @@ export function diffSynth(baseText: string, headText: string, stack: string): Ch
   const base = readStack(baseText, `${stack} (base)`);
   const head = readStack(headText, `${stack} (head)`);
   const resources = (json: Json) => (json.resource ?? {}) as Record<string, Record<string, Json>>;
-  const documents = (json: Json) => ((json.data as Json | undefined)?.aws_iam_policy_document ?? {}) as Record<string, Json>;
+  const documents = (json: Json) =>
+    ((json.data as Json | undefined)?.aws_iam_policy_document ?? {}) as Record<string, Json>;
   const inlinePolicies = (json: Json, r: Json): Json => {
     const out: Json = { ...r };
     for (const key of ["policy", "assume_role_policy"]) {
@@ -45,7 +47,13 @@ export function diffSynth(baseText: string, headText: string, stack: string): Ch
     for (const id of [...new Set([...Object.keys(b), ...Object.keys(h)])].sort()) {
       const before = b[id] ? inlinePolicies(base, strip(b[id] as Json)) : null;
       const after = h[id] ? inlinePolicies(head, strip(h[id] as Json)) : null;
-      const actions = !before ? ["create"] : !after ? ["delete"] : JSON.stringify(before) === JSON.stringify(after) ? ["no-op"] : ["update"];
+      const actions = !before
+        ? ["create"]
+        : !after
+          ? ["delete"]
+          : JSON.stringify(before) === JSON.stringify(after)
+            ? ["no-op"]
+            : ["update"];
       if (actions[0] === "no-op") continue;
       changes.push({ address: `${type}.${id}`, type, actions, before, after, afterUnknown: {} });
     }

@@ -1,12 +1,20 @@
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listStacks, planOffline, synthesize } from "@lambdaform/infra";
 import { findExecutable, requirePrerequisite } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { diffSynth, GITHUB_COMMENT_LIMIT, marker, parsePlan, PlanFormatError, renderComment, upsertComment } from "../src/index.ts";
+import {
+  diffSynth,
+  GITHUB_COMMENT_LIMIT,
+  marker,
+  PlanFormatError,
+  parsePlan,
+  renderComment,
+  upsertComment,
+} from "../src/index.ts";
 
 type Json = Record<string, unknown>;
 
@@ -15,7 +23,12 @@ describe("review: real create-only plans (terraform plan offline)", function () 
   let planText: string;
 
   before(async function () {
-    requirePrerequisite(this, "terraform", findExecutable("terraform"), "install the terraform CLI (>= 1.10)");
+    requirePrerequisite(
+      this,
+      "terraform",
+      findExecutable("terraform"),
+      "install the terraform CLI (>= 1.10)",
+    );
     const outdir = mkdtempSync(join(tmpdir(), "lf-review-"));
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
     const [stack] = listStacks(outdir);
@@ -43,7 +56,9 @@ describe("review: real create-only plans (terraform plan offline)", function () 
   it("trims the folded plan to stay under GitHub's comment limit, and says so", () => {
     const comment = renderComment(parsePlan(planText, "lambdaform-dev"), { limit: 6000 });
     expect(comment.length).to.be.at.most(6000);
-    expect(comment).to.match(/(table rows|characters) trimmed to stay under GitHub.s 6000-character comment limit/);
+    expect(comment).to.match(
+      /(table rows|characters) trimmed to stay under GitHub.s 6000-character comment limit/,
+    );
     expect(GITHUB_COMMENT_LIMIT).to.equal(65_536);
   });
 });
@@ -56,7 +71,8 @@ describe("review: offline diff of two synthesized stacks", () => {
     return diffSynth(JSON.stringify(base), JSON.stringify(head), "lambdaform-dev");
   };
   const resources = (stack: Json) => stack.resource as Record<string, Record<string, Json>>;
-  const documents = (stack: Json) => (stack.data as Json).aws_iam_policy_document as Record<string, { statement: Json[] }>;
+  const documents = (stack: Json) =>
+    (stack.data as Json).aws_iam_policy_document as Record<string, { statement: Json[] }>;
 
   before(() => {
     const outdir = mkdtempSync(join(tmpdir(), "lf-review-synth-"));
@@ -68,7 +84,8 @@ describe("review: offline diff of two synthesized stacks", () => {
     // Act: widen the processor's read access, the kind of change reviewers miss.
     const set = edit((stack) => {
       for (const doc of Object.values(documents(stack))) {
-        for (const s of doc.statement) if (s.sid === "ReadUploads") s.actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"];
+        for (const s of doc.statement)
+          if (s.sid === "ReadUploads") s.actions = ["s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"];
       }
     });
     const comment = renderComment(set);
@@ -77,7 +94,9 @@ describe("review: offline diff of two synthesized stacks", () => {
     const iam = comment.indexOf("#### IAM changes");
     expect(iam).to.be.greaterThan(0);
     expect(iam).to.be.lessThan(comment.indexOf("| Action | Resource |"));
-    expect(comment).to.match(/@@ aws_iam_role_policy\.s3-processor_policy_\w+ — statement ReadUploads \(changed\) @@\n\+ Action: {3}s3:DeleteObject/);
+    expect(comment).to.match(
+      /@@ aws_iam_role_policy\.s3-processor_policy_\w+ — statement ReadUploads \(changed\) @@\n\+ Action: {3}s3:DeleteObject/,
+    );
   });
 
   it("warns loudly first about every deleted resource", () => {
@@ -88,7 +107,9 @@ describe("review: offline diff of two synthesized stacks", () => {
     const comment = renderComment(set);
     expect(comment).to.contain("**Plan: 0 to add, 0 to change, 3 to destroy.**");
     expect(comment.indexOf("[!CAUTION]")).to.be.lessThan(comment.indexOf("| Action |"));
-    expect(comment.match(/^> - destroy `aws_cloudwatch_metric_alarm\.alarms_[\w-]+-errors_\w+`$/gm)).to.have.length(3);
+    expect(
+      comment.match(/^> - destroy `aws_cloudwatch_metric_alarm\.alarms_[\w-]+-errors_\w+`$/gm),
+    ).to.have.length(3);
   });
 
   it("reports no changes for identical stacks", () => {
@@ -100,7 +121,10 @@ describe("review: bad input", () => {
   it("explains an empty plan, a non-JSON plan and JSON that is not a plan", () => {
     expect(() => parsePlan("", "s")).to.throw(PlanFormatError, /plan file is empty/);
     expect(() => parsePlan("Terraform will perform…", "s")).to.throw(PlanFormatError, /not JSON/);
-    expect(() => parsePlan('{"resource":{}}', "s")).to.throw(PlanFormatError, /not a terraform JSON plan \(no format_version\)/);
+    expect(() => parsePlan('{"resource":{}}', "s")).to.throw(
+      PlanFormatError,
+      /not a terraform JSON plan \(no format_version\)/,
+    );
     expect(() => parsePlan('{"format_version":"1.2","resource_changes":[{"address":"a"}]}', "s")).to.throw(
       PlanFormatError,
       /resource_changes\[0\] lacks address, type or change\.actions/,
@@ -137,12 +161,20 @@ describe("review: one sticky comment per stack", () => {
       const options = { repo: "acme/lambdaform", pr: 7, stack: "lambdaform-dev", token: "ghs_secret", api };
       const first = await upsertComment({ ...options, body: `${marker("lambdaform-dev")}\nfirst` });
       const second = await upsertComment({ ...options, body: `${marker("lambdaform-dev")}\nsecond` });
-      const other = await upsertComment({ ...options, stack: "lambdaform-prod", body: `${marker("lambdaform-prod")}\nprod` });
+      const other = await upsertComment({
+        ...options,
+        stack: "lambdaform-prod",
+        body: `${marker("lambdaform-prod")}\nprod`,
+      });
       // Assess
       expect([first.action, second.action, other.action]).to.deep.equal(["created", "updated", "created"]);
       expect(second.id).to.equal(first.id);
-      expect(comments.filter((c) => c.body.includes("lambdaform-dev"))).to.deep.equal([{ id: 42, body: `${marker("lambdaform-dev")}\nsecond` }]);
-      expect(seen.every((r) => r.auth === "Bearer ghs_secret" && !r.url.includes("ghs_secret"))).to.equal(true);
+      expect(comments.filter((c) => c.body.includes("lambdaform-dev"))).to.deep.equal([
+        { id: 42, body: `${marker("lambdaform-dev")}\nsecond` },
+      ]);
+      expect(seen.every((r) => r.auth === "Bearer ghs_secret" && !r.url.includes("ghs_secret"))).to.equal(
+        true,
+      );
     } finally {
       server.close();
     }

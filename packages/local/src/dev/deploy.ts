@@ -109,19 +109,33 @@ export interface ApplyResult {
 }
 
 /** A working copy of the stack with the local overrides, initialised. */
-async function prepareLocal(stack: SynthesizedStack, workRoot: string, endpoint: string, onProgress: (line: string) => void) {
+async function prepareLocal(
+  stack: SynthesizedStack,
+  workRoot: string,
+  endpoint: string,
+  onProgress: (line: string) => void,
+) {
   const workdir = prepareWorkdir(stack, workRoot);
   const overrides = tlsOnlyWorkaround(stack);
-  writeFileSync(join(workdir, "local_provider_override.tf.json"), `${JSON.stringify(localProviderOverride(endpoint), null, 2)}\n`);
+  writeFileSync(
+    join(workdir, "local_provider_override.tf.json"),
+    `${JSON.stringify(localProviderOverride(endpoint), null, 2)}\n`,
+  );
   if (overrides.policyDocuments.length > 0) {
     const data = {
       data: {
-        aws_iam_policy_document: Object.fromEntries(overrides.policyDocuments.map((d) => [d.id, { statement: d.statement }])),
+        aws_iam_policy_document: Object.fromEntries(
+          overrides.policyDocuments.map((d) => [d.id, { statement: d.statement }]),
+        ),
       },
     };
     writeFileSync(join(workdir, "local_policy_override.tf.json"), `${JSON.stringify(data, null, 2)}\n`);
   }
-  const { env } = terraformEnv(awsProviderVersion(stack), { ...process.env, ...ADMIN_CREDENTIALS, AWS_REGION: "" });
+  const { env } = terraformEnv(awsProviderVersion(stack), {
+    ...process.env,
+    ...ADMIN_CREDENTIALS,
+    AWS_REGION: "",
+  });
   if (!existsSync(join(workdir, ".terraform"))) onProgress("terraform init");
   await terraform(["init", "-input=false", "-no-color"], { cwd: workdir, env });
   return { workdir, env, overrides };
@@ -131,10 +145,17 @@ async function prepareLocal(stack: SynthesizedStack, workRoot: string, endpoint:
  * A real `terraform plan` (with refresh) of a synthesized stack against what is deployed locally:
  * changed configurations give real update, replace and delete plans. Returns `terraform show -json`.
  */
-export async function planLocally(stack: SynthesizedStack, workRoot: string, endpoint: string): Promise<Record<string, unknown>> {
+export async function planLocally(
+  stack: SynthesizedStack,
+  workRoot: string,
+  endpoint: string,
+): Promise<Record<string, unknown>> {
   const { workdir, env } = await prepareLocal(stack, workRoot, endpoint, () => {});
   const planFile = join(workdir, "local.tfplan");
-  await terraform(["plan", "-input=false", "-no-color", "-lock=false", `-out=${planFile}`], { cwd: workdir, env });
+  await terraform(["plan", "-input=false", "-no-color", "-lock=false", `-out=${planFile}`], {
+    cwd: workdir,
+    env,
+  });
   return JSON.parse(await terraform(["show", "-json", "-no-color", planFile], { cwd: workdir, env }));
 }
 
