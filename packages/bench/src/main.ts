@@ -1,0 +1,144 @@
+// `pnpm bench`: one command; prints readable tables and writes the same figures to
+// bench-results/bench.json. Every figure is a median with min and max; compared sides run
+// interleaved in the same run. `--smoke` runs one iteration of everything (as .ci/run does);
+// `--only functions,synth,runtime,stack,tests` selects parts.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { benchFunctions } from "./functions.ts";
+import { benchStack } from "./stack.ts";
+import { fmt, stat } from "./stats.ts";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const args = process.argv.slice(2);
+const smoke = args.includes("--smoke");
+const onlyAt = args.indexOf("--only");
+const ALL = ["functions", "synth", "runtime", "stack"];
+const parts = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL;
+const unknown = parts.filter((p) => ![...ALL, "tests"].includes(p));
+if (unknown.length > 0) {
+  console.error(`unknown part(s): ${unknown.join(", ")}; choose from ${[...ALL, "tests"].join(", ")}`);
+  process.exit(2);
+}
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const report: Record<string, unknown> = {
+  machine: { cpus: (await import("node:os")).cpus().length, node: process.version },
+  smoke,
+};
+const started = performance.now();
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+function runScript(pkg: string, env: Record<string, string>, extra: string[] = []): void {
+  const result = spawnSync("pnpm", ["--filter", pkg, "run", "bench", ...extra], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...env },
+  });
+  if (result.status !== 0) throw new Error(`${pkg} bench failed`);
+}
+
+if (parts.includes("functions")) {
+  const functions = await benchFunctions(root, smoke ? 1 : 7, smoke ? 20 : 500, progress);
+  report.functions = functions;
+  console.log("\n## Functions: bundle size\n");
+  console.log("| Function | raw | gzip | zip |\n| --- | ---: | ---: | ---: |");
+  for (const f of functions)
+    console.log(`| ${f.name} | ${kb(f.sizes.raw)} | ${kb(f.sizes.gzip)} | ${kb(f.sizes.zip)} |`);
+  console.log(
+    "\n## Functions: cold start (fresh node process, import + first invocation against moto; median, min–max)\n",
+  );
+  const labels = Object.keys(functions[0]?.coldMs ?? {});
+  console.log(
+    `| Function | ${labels.join(" | ")} | product ÷ CJS-main |\n| --- |${labels.map(() => " ---: |").join("")} ---: |`,
+  );
+  for (const f of functions) {
+    const cells = labels.map((l) => fmt(f.coldMs[l] ?? stat([]), "ms", 0));
+    const ratio =
+      (f.coldMs["ESM bundle (product)"]?.median ?? 0) / (f.coldMs["CommonJS-main bundle"]?.median ?? 1);
+    console.log(`| ${f.name} | ${cells.join(" | ")} | ${ratio.toFixed(2)}× |`);
+  }
+  console.log("\n## Functions: warm invocation (in process, against moto)\n");
+  console.log("| Function | median | p99 |\n| --- | ---: | ---: |");
+  for (const f of functions)
+    console.log(`| ${f.name} | ${f.warmMs.median.toFixed(2)} ms | ${(f.warmMs.p99 ?? 0).toFixed(2)} ms |`);
+}
+
+if (parts.includes("synth")) {
+  runScript("@lambdaform/infra", { BENCH_RUNS: smoke ? "1" : "5" });
+  const synth = JSON.parse(readFileSync(join(root, "packages/infra/bench-results/synth.json"), "utf8"));
+  report.synth = synth;
+  console.log("\n## Synth of both stages (fresh process; deep vs root provider imports, interleaved)\n");
+  console.log("| imports | wall | peak RSS |\n| --- | ---: | ---: |");
+  console.log(
+    `| deep (product) | ${fmt(synth.deep.wallMs, "ms", 0)} | ${fmt(synth.deep.maxRssMb, "MB", 0)} |`,
+  );
+  console.log(
+    `| root (baseline) | ${fmt(synth.root.wallMs, "ms", 0)} | ${fmt(synth.root.maxRssMb, "MB", 0)} |`,
+  );
+  console.log(
+    `| root ÷ deep | ${(synth.root.wallMs.median / synth.deep.wallMs.median).toFixed(2)}× | ${(synth.root.maxRssMb.median / synth.deep.maxRssMb.median).toFixed(2)}× |`,
+  );
+}
+
+if (parts.includes("runtime")) {
+  runScript("@lambdaform/local", { BENCH_CALLS: smoke ? "50" : "5000" });
+  const runtime = JSON.parse(readFileSync(join(root, "packages/local/bench-results/runtime.json"), "utf8"));
+  report.runtime = runtime;
+  console.log("\n## Local runtime: overhead per warm invoke (wall of invoke() minus handler time)\n");
+  console.log("| median | p99 | min | max | calls |\n| ---: | ---: | ---: | ---: | ---: |");
+  const o = runtime.overheadMs;
+  console.log(
+    `| ${o.median.toFixed(3)} ms | ${o.p99.toFixed(3)} ms | ${o.min.toFixed(3)} ms | ${o.max.toFixed(3)} ms | ${runtime.calls} |`,
+  );
+}
+
+if (parts.includes("stack")) {
+  const stack = await benchStack(root, smoke ? 500 : 100_000, smoke ? 5 : 500, progress);
+  report.stack = stack;
+  console.log("\n## Local stack (pnpm dev)\n");
+  console.log("| measure | value |\n| --- | ---: |");
+  console.log(`| time to ready, cold (fresh data directory) | ${(stack.readyColdMs / 1000).toFixed(1)} s |`);
+  console.log(`| time to ready, warm (unchanged infra) | ${(stack.readyWarmMs / 1000).toFixed(1)} s |`);
+  console.log(
+    `| GET /hello throughput (${stack.hello.requests} requests, 50 connections) | ${stack.hello.requestsPerSecond.toFixed(0)} req/s |`,
+  );
+  console.log(
+    `| GET /hello latency p50 / p99 | ${stack.hello.latencyP50Ms} ms / ${stack.hello.latencyP99Ms} ms |`,
+  );
+  console.log(`| non-2xx / errors | ${stack.hello.non2xx} / ${stack.hello.errors} |`);
+  console.log(
+    `| RSS before → after the load | ${stack.rssMb.before.toFixed(0)} MB → ${stack.rssMb.after.toFixed(0)} MB (${stack.rssMb.growth >= 0 ? "+" : ""}${stack.rssMb.growth.toFixed(0)} MB) |`,
+  );
+  console.log(
+    `| upload-to-row latency p50 / p99 (${stack.uploadToRowMs.runs} uploads) | ${stack.uploadToRowMs.median.toFixed(1)} ms / ${(stack.uploadToRowMs.p99 ?? 0).toFixed(1)} ms |`,
+  );
+}
+
+if (parts.includes("tests")) {
+  const timed = (env: Record<string, string>) => {
+    const t = performance.now();
+    const result = spawnSync("pnpm", ["test"], {
+      cwd: root,
+      stdio: "ignore",
+      env: { ...process.env, ...env },
+    });
+    if (result.status !== 0) throw new Error("pnpm test failed");
+    return performance.now() - t;
+  };
+  progress("tests: pnpm test, cold (turbo cache bypassed)");
+  const cold = timed({ TURBO_FORCE: "true" });
+  progress("tests: pnpm test, fully cached");
+  const cached = timed({});
+  report.tests = { coldMs: cold, cachedMs: cached };
+  console.log(
+    `\n## pnpm test\n\n| cold | fully cached by turbo |\n| ---: | ---: |\n| ${(cold / 1000).toFixed(1)} s | ${(cached / 1000).toFixed(1)} s |`,
+  );
+}
+
+report.totalSeconds = (performance.now() - started) / 1000;
+mkdirSync(join(root, "bench-results"), { recursive: true });
+writeFileSync(join(root, "bench-results", "bench.json"), `${JSON.stringify(report, null, 2)}\n`);
+console.log(
+  `\nbench took ${(report.totalSeconds as number).toFixed(0)} s; figures written to bench-results/bench.json`,
+);
