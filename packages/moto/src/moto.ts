@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, closeSync, constants, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { delimiter, join } from "node:path";
 
@@ -93,6 +94,8 @@ export interface MotoOptions {
   /** Record every request to this file (moto's recorder), so {@link MotoServer.replay} can restore state. */
   readonly recordingFile?: string;
   readonly timeoutMs?: number;
+  /** Where moto's own log goes (a temporary file by default). */
+  readonly logFile?: string;
 }
 
 /** Starts moto_server on loopback and waits until it answers. */
@@ -103,16 +106,22 @@ export async function startMoto(executable: string, options: MotoOptions = {}): 
   const recording = recordingFile
     ? { MOTO_ENABLE_RECORDING: "True", MOTO_RECORDER_FILEPATH: recordingFile }
     : {};
+  // moto logs every request. Its output goes to a file, not a pipe: a pipe nobody drains (say, while
+  // this process waits in spawnSync) fills up and stalls moto mid-request.
+  const logFile = options.logFile ?? join(mkdtempSync(join(tmpdir(), "lambdaform-moto-")), "moto.log");
+  const out = openSync(logFile, "a");
   const child = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", out, out],
     env: { ...process.env, ...recording },
   });
-  let log = "";
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
+  closeSync(out);
+  const log = () => {
+    try {
+      return readFileSync(logFile, "utf8").slice(-4000);
+    } catch {
+      return "";
+    }
   };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
   const pid = child.pid;
   // Never leave a moto_server behind when this process exits, however it exits.
   const killOnExit = () => child.kill("SIGKILL");
@@ -120,7 +129,7 @@ export async function startMoto(executable: string, options: MotoOptions = {}): 
   child.once("exit", () => process.removeListener("exit", killOnExit));
   if (pid === undefined) throw new Error(`could not start ${executable}`);
   try {
-    await waitUntilReady(endpoint, child, () => log, timeoutMs);
+    await waitUntilReady(endpoint, child, log, timeoutMs);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;

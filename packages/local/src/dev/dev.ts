@@ -84,7 +84,10 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const restoring = !options.ephemeral && existsSync(recordingFile);
 
   step(2, restoring ? "starting moto and restoring its state from the data directory" : "starting moto");
-  const moto = await startMoto(motoServer, { recordingFile: options.ephemeral ? undefined : recordingFile });
+  const moto = await startMoto(motoServer, {
+    recordingFile: options.ephemeral ? undefined : recordingFile,
+    logFile: join(dataDir, "moto.log"),
+  });
   const cleanups: Array<() => Promise<void> | void> = [() => moto.stop()];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
