@@ -2,6 +2,9 @@
 // bench-results/bench.json. Every figure is a median with min and max; compared sides run
 // interleaved in the same run. `--smoke` runs one iteration of everything (as .ci/run does);
 // `--only functions,synth,runtime,stack,tests` selects parts.
+// The AWS SDK warns about Node 20 on every client; not news in a benchmark.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

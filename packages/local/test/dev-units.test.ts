@@ -152,3 +152,22 @@ describe("deployed model", () => {
     ).to.equal("lambdaform-dev-hello-api");
   });
 });
+
+describe("gateway port", () => {
+  it("says which flag changes a port that is already in use", async () => {
+    const { createServer } = await import("node:net");
+    const { Gateway } = await import("../src/dev/gateway.ts");
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const gateway = new Gateway({ motoEndpoint: "http://127.0.0.1:9", iam: "enforce", log: () => {} });
+      const error = await gateway.listen(port).catch((e: Error) => e);
+      expect((error as Error).message).to.equal(
+        `Port ${port} on 127.0.0.1 is already in use. Stop what uses it, or choose another with --port <n>.`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});

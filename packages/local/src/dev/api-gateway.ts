@@ -106,6 +106,8 @@ export class ApiGatewayServer {
     private readonly runtime: () => LocalRuntime | undefined,
     private readonly region: () => string,
     private readonly accountId: () => string,
+    /** Off only for benchmarks that measure the function path rather than the stage's 429s. */
+    private readonly throttling = true,
   ) {}
 
   /** The API a request is for: by execute-api host, else the first API with a matching stage. */
@@ -129,7 +131,7 @@ export class ApiGatewayServer {
       return json(403, { message: "Missing Authentication Token" }, requestId);
     const { api, stage, path } = selected;
 
-    if (stage.rateLimit !== undefined && stage.burstLimit !== undefined) {
+    if (this.throttling && stage.rateLimit !== undefined && stage.burstLimit !== undefined) {
       const key = `${api.id}/${stage.name}`;
       let bucket = this.buckets.get(key);
       if (!bucket) {

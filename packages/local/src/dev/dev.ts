@@ -40,6 +40,8 @@ export interface DevOptions {
   readonly functionLog: (functionName: string, line: string) => void;
   /** Fire schedules on their own (tests turn it off and use trigger()). */
   readonly schedules?: boolean;
+  /** API Gateway stage throttling (on unless a benchmark turns it off). */
+  readonly apiThrottling?: boolean;
 }
 
 /** A running local stack. */
@@ -104,6 +106,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const gateway = new Gateway({
       motoEndpoint: moto.endpoint,
       iam: options.iam,
+      apiThrottling: options.apiThrottling,
       log: (line) => options.progress(line),
       control: async (path): Promise<Reply | undefined> => {
         const match = /^trigger\/(.+)$/.exec(path);

@@ -34,6 +34,8 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** Control routes under /_lambdaform/ (e.g. trigger a rule). */
   readonly control?: (path: string, body: Buffer) => Promise<Reply | undefined>;
+  /** Apply API Gateway stage throttling (default); benchmarks of the function path turn it off. */
+  readonly apiThrottling?: boolean;
 }
 
 /** Matches S3's literal prefix/suffix filters and event types, as S3 evaluates them. */
@@ -84,6 +86,7 @@ export class Gateway {
       () => this.runtime,
       () => this.deployed?.region ?? "us-east-1",
       () => this.deployed?.accountId ?? "123456789012",
+      options.apiThrottling ?? true,
     );
   }
 
