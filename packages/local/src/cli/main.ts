@@ -183,6 +183,15 @@ function endpointEnv(endpoint: string | undefined): Record<string, string> {
   );
 }
 
+/** The runtime `invoke` and `dlq` use: local data directory, endpoint from --endpoint-url, logs to stderr. */
+function cliRuntime(stack: StackSpec, values: Record<string, unknown>, root: string): LocalRuntime {
+  return new LocalRuntime(stack, {
+    dataDir: String(values["data-dir"] ?? defaultDataDir(root)),
+    extraEnv: endpointEnv(values["endpoint-url"] as string | undefined),
+    onLog: (line) => err(line),
+  });
+}
+
 function printResult(result: InvocationResult): void {
   process.stdout.write(`${JSON.stringify(result.payload, null, 2)}\n`);
 }
@@ -200,11 +209,7 @@ async function invoke(args: string[], values: Record<string, unknown>, root: str
   }
   if (!values["no-build"] && !values["stack-dir"]) buildAndSynth(root);
   const stack = loadStack(root, values);
-  const runtime = new LocalRuntime(stack, {
-    dataDir: String(values["data-dir"] ?? defaultDataDir(root)),
-    extraEnv: endpointEnv(values["endpoint-url"] as string | undefined),
-    onLog: (line) => err(line),
-  });
+  const runtime = cliRuntime(stack, values, root);
   try {
     const fn = runtime.function(name);
     const event = values.event
@@ -251,11 +256,7 @@ function event(args: string[], values: Record<string, unknown>, root: string): n
 
 async function dlq(args: string[], values: Record<string, unknown>, root: string): Promise<number> {
   const stack = loadStack(root, values);
-  const runtime = new LocalRuntime(stack, {
-    dataDir: String(values["data-dir"] ?? defaultDataDir(root)),
-    extraEnv: endpointEnv(values["endpoint-url"] as string | undefined),
-    onLog: (line) => err(line),
-  });
+  const runtime = cliRuntime(stack, values, root);
   try {
     if (args[0] === "list") {
       const letters = runtime.deadLetters.list();

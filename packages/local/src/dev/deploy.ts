@@ -170,29 +170,7 @@ export async function applyLocally(
   onProgress: (line: string) => void,
   options: { readonly parallelism: number } = { parallelism: 1 },
 ): Promise<ApplyResult> {
-  const workdir = prepareWorkdir(stack, workRoot);
-  const overrides = tlsOnlyWorkaround(stack);
-  writeFileSync(
-    join(workdir, "local_provider_override.tf.json"),
-    `${JSON.stringify(localProviderOverride(endpoint), null, 2)}\n`,
-  );
-  if (overrides.policyDocuments.length > 0) {
-    const data = {
-      data: {
-        aws_iam_policy_document: Object.fromEntries(
-          overrides.policyDocuments.map((d) => [d.id, { statement: d.statement }]),
-        ),
-      },
-    };
-    writeFileSync(join(workdir, "local_policy_override.tf.json"), `${JSON.stringify(data, null, 2)}\n`);
-  }
-  const { env } = terraformEnv(awsProviderVersion(stack), {
-    ...process.env,
-    ...ADMIN_CREDENTIALS,
-    AWS_REGION: "",
-  });
-  if (!existsSync(join(workdir, ".terraform"))) onProgress("terraform init");
-  await terraform(["init", "-input=false", "-no-color"], { cwd: workdir, env });
+  const { workdir, env, overrides } = await prepareLocal(stack, workRoot, endpoint, onProgress);
   onProgress("terraform apply");
   const output = await terraform(
     [
