@@ -1,5 +1,7 @@
 export type { MotoServer } from "@lambdaform/moto";
 export { FAKE_AWS_ENV, findMotoServer, freePort, MOTO_INSTALL_HINT, startMoto } from "@lambdaform/moto";
 export { captureOutput, withEnv } from "./env.ts";
+export type { MotoSuite } from "./moto-suite.ts";
+export { motoForSuite } from "./moto-suite.ts";
 export type { Skippable } from "./tools.ts";
 export { findExecutable, REQUIRE_TOOLS_FLAG, requirePrerequisite } from "./tools.ts";

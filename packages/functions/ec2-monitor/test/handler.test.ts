@@ -1,14 +1,6 @@
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { EC2Client, RunInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
-import {
-  FAKE_AWS_ENV,
-  findMotoServer,
-  MOTO_INSTALL_HINT,
-  type MotoServer,
-  requirePrerequisite,
-  startMoto,
-  withEnv,
-} from "@lambdaform/testkit";
+import { type MotoSuite, motoForSuite, withEnv } from "@lambdaform/testkit";
 import type { Context } from "aws-lambda";
 import { expect } from "chai";
 import { loadEvent } from "./fixtures.ts";
@@ -19,25 +11,19 @@ type Handler = (event: unknown, context: Context) => Promise<{ statusCode: numbe
 // Runs the source handler and the built bundle that ships against a real EC2 and CloudWatch (moto).
 describe("ec2-monitor against moto", function () {
   this.timeout(60_000);
-  let moto: MotoServer | undefined;
-  let restoreEnv = () => {};
+  let suite: MotoSuite | undefined;
   let ec2: EC2Client;
   let cloudwatch: CloudWatchClient;
 
   before(async function () {
-    const executable = requirePrerequisite(this, "moto_server", findMotoServer(), MOTO_INSTALL_HINT);
-    moto = await startMoto(executable);
-    restoreEnv = withEnv({ ...FAKE_AWS_ENV, AWS_ENDPOINT_URL: moto.endpoint });
+    suite = await motoForSuite(this);
     ec2 = new EC2Client({});
     cloudwatch = new CloudWatchClient({});
   });
 
-  beforeEach(async () => moto?.reset());
+  beforeEach(async () => suite?.moto.reset());
 
-  after(async () => {
-    restoreEnv();
-    await moto?.stop();
-  });
+  after(async () => suite?.stop());
 
   async function runInstances(count: number): Promise<string[]> {
     // One of the AMIs moto ships (listing them all is slow).

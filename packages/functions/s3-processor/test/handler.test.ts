@@ -13,15 +13,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { encodeS3Key } from "@lambdaform/shared";
-import {
-  FAKE_AWS_ENV,
-  findMotoServer,
-  MOTO_INSTALL_HINT,
-  type MotoServer,
-  requirePrerequisite,
-  startMoto,
-  withEnv,
-} from "@lambdaform/testkit";
+import { type MotoSuite, motoForSuite, withEnv } from "@lambdaform/testkit";
 import type { Context } from "aws-lambda";
 import { expect } from "chai";
 import { putEvent } from "./fixtures.ts";
@@ -46,15 +38,12 @@ type Handler = (event: unknown, context: Context) => Promise<{ statusCode: numbe
 // Runs the source handler and the built bundle that ships against a real S3 and DynamoDB (moto).
 describe("s3-processor against moto", function () {
   this.timeout(60_000);
-  let moto: MotoServer | undefined;
-  let restoreEnv = () => {};
+  let suite: MotoSuite | undefined;
   let s3: S3Client;
   let dynamodb: DynamoDBClient;
 
   before(async function () {
-    const executable = requirePrerequisite(this, "moto_server", findMotoServer(), MOTO_INSTALL_HINT);
-    moto = await startMoto(executable);
-    restoreEnv = withEnv({ ...FAKE_AWS_ENV, AWS_ENDPOINT_URL: moto.endpoint, TABLE_NAME: TABLE });
+    suite = await motoForSuite(this, { TABLE_NAME: TABLE });
     s3 = new S3Client({});
     dynamodb = new DynamoDBClient({});
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -64,10 +53,7 @@ describe("s3-processor against moto", function () {
     await createTable(dynamodb);
   });
 
-  after(async () => {
-    restoreEnv();
-    await moto?.stop();
-  });
+  after(async () => suite?.stop());
 
   const row = async (key: string) =>
     (await dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: { file_key: { S: key } } }))).Item;
