@@ -85,6 +85,9 @@ export class LogShipper {
  */
 export class SqsDestination implements FailureDestination {
   private readonly admin: SQSClient;
+  // One client per function and one URL per queue, reused across deliveries.
+  private readonly clients = new Map<string, SQSClient>();
+  private readonly queueUrls = new Map<string, string>();
 
   constructor(
     private readonly gatewayEndpoint: string,
@@ -95,12 +98,20 @@ export class SqsDestination implements FailureDestination {
 
   async deliver(queueName: string, record: InvocationRecord): Promise<void> {
     const functionName = record.requestContext.functionArn.split(":")[6] ?? "";
-    const { QueueUrl } = await this.admin.send(new GetQueueUrlCommand({ QueueName: queueName }));
-    const asFunction = new SQSClient({
-      endpoint: this.gatewayEndpoint,
-      region: this.region,
-      credentials: functionCredentials(functionName),
-    });
+    let QueueUrl = this.queueUrls.get(queueName);
+    if (!QueueUrl) {
+      QueueUrl = (await this.admin.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? "";
+      this.queueUrls.set(queueName, QueueUrl);
+    }
+    let asFunction = this.clients.get(functionName);
+    if (!asFunction) {
+      asFunction = new SQSClient({
+        endpoint: this.gatewayEndpoint,
+        region: this.region,
+        credentials: functionCredentials(functionName),
+      });
+      this.clients.set(functionName, asFunction);
+    }
     await asFunction.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(record) }));
   }
 }
