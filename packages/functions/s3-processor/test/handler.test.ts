@@ -13,7 +13,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { encodeS3Key } from "@lambdaform/shared";
-import { type MotoSuite, motoForSuite, withEnv } from "@lambdaform/testkit";
+import { type MotoSuite, motoForSuite } from "@lambdaform/testkit";
 import type { Context } from "aws-lambda";
 import { expect } from "chai";
 import { putEvent } from "./fixtures.ts";
