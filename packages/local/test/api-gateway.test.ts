@@ -16,21 +16,41 @@ describe("local API Gateway", function () {
     name: "LambdaAPI",
     stages: [{ name: "prod", rateLimit, burstLimit }],
     routes: [
-      { resourcePath: "/hello", httpMethod: "GET", functionName: "lambdaform-test-probe", timeoutMs: 29_000 },
       {
+        resourceId: "res001",
+        resourcePath: "/hello",
+        httpMethod: "GET",
+        functionName: "lambdaform-test-probe",
+        timeoutMs: 29_000,
+      },
+      {
+        resourceId: "res002",
         resourcePath: "/items/{id}",
         httpMethod: "GET",
         functionName: "lambdaform-test-probe",
         timeoutMs: 29_000,
       },
-      { resourcePath: "/slow", httpMethod: "GET", functionName: "lambdaform-test-probe", timeoutMs: 100 },
       {
+        resourceId: "res003",
+        resourcePath: "/slow",
+        httpMethod: "GET",
+        functionName: "lambdaform-test-probe",
+        timeoutMs: 100,
+      },
+      {
+        resourceId: "res004",
         resourcePath: "/malformed",
         httpMethod: "GET",
         functionName: "lambdaform-test-probe",
         timeoutMs: 29_000,
       },
-      { resourcePath: "/fail", httpMethod: "GET", functionName: "lambdaform-test-probe", timeoutMs: 29_000 },
+      {
+        resourceId: "res005",
+        resourcePath: "/fail",
+        httpMethod: "GET",
+        functionName: "lambdaform-test-probe",
+        timeoutMs: 29_000,
+      },
     ],
   });
   let deployed = api();
@@ -89,6 +109,7 @@ describe("local API Gateway", function () {
       path: "/prod/items/42",
       stage: "prod",
       resourcePath: "/items/{id}",
+      resourceId: "res002",
       apiId: "abc123defg",
     });
     expect(event.headers["X-Custom"]).to.equal("1");

@@ -152,6 +152,7 @@ export class ApiGatewayServer {
       method,
       path,
       resource: matched.route.resourcePath,
+      resourceId: matched.route.resourceId,
       stage: stage.name,
       headers,
       query,
@@ -164,14 +165,20 @@ export class ApiGatewayServer {
     });
 
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), matched.route.timeoutMs);
-    });
     try {
-      const result = await Promise.race([
-        runtime.function(matched.route.functionName).invoke(event),
-        timedOut,
-      ]);
+      const functionRuntime = runtime.function(matched.route.functionName);
+      const invocation = functionRuntime.invoke(event);
+      // The integration's timeout only matters when it is shorter than the function's own: otherwise
+      // the function times out first and API Gateway answers 502 for the failed invocation.
+      const result =
+        matched.route.timeoutMs < functionRuntime.spec.timeoutSeconds * 1000
+          ? await Promise.race([
+              invocation,
+              new Promise<"timeout">((resolve) => {
+                timer = setTimeout(() => resolve("timeout"), matched.route.timeoutMs);
+              }),
+            ])
+          : await invocation;
       if (result === "timeout") return json(504, { message: "Endpoint request timed out" }, requestId);
       if (result.functionError || !validProxyResponse(result.payload)) {
         return json(502, { message: "Internal server error" }, requestId);

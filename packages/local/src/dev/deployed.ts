@@ -19,6 +19,8 @@ export interface Deployed {
 
 export interface DeployedRoute {
   readonly resourcePath: string;
+  /** The API Gateway resource's id, as events carry it in `requestContext.resourceId`. */
+  readonly resourceId: string;
   readonly httpMethod: string;
   /** The Lambda function a proxy integration calls. */
   readonly functionName: string;
@@ -104,6 +106,7 @@ export function readDeployed(state: Record<string, unknown>): Deployed {
           ? [
               {
                 resourcePath: pathOf(String(i.resource_id)),
+                resourceId: String(i.resource_id),
                 httpMethod: String(i.http_method),
                 functionName,
                 timeoutMs: Number(i.timeout_milliseconds ?? 29000),

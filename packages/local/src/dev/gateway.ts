@@ -58,6 +58,22 @@ export function notificationMatches(
   return true;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** The request body; requests that declare none (most API calls are GETs) skip the stream machinery. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
+    req.resume();
+    return Promise.resolve(EMPTY);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] ?? EMPTY) : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
 /**
  * The one loopback port everything talks to: AWS API calls pass through to moto (IAM-checked when
  * a function makes them), successful object writes become S3 notifications, and unsigned requests
@@ -144,9 +160,7 @@ export class Gateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "127.0.0.1"}`);
     const send = (reply: Reply) => {
       res.writeHead(reply.status, reply.headers);

@@ -19,6 +19,8 @@ export interface ApiGatewayOptions {
   readonly path?: string;
   /** The resource template, e.g. `/items/{id}`; defaults to the path. */
   readonly resource?: string;
+  /** The API Gateway resource's id (`requestContext.resourceId`); random when not given. */
+  readonly resourceId?: string;
   readonly stage?: string;
   readonly headers?: Multi;
   readonly query?: Multi;
@@ -129,7 +131,7 @@ export function apiGatewayProxyEvent(options: ApiGatewayOptions = {}): ApiGatewa
       requestId: randomUUID(),
       requestTime: requestTime(now),
       requestTimeEpoch: now.getTime(),
-      resourceId: randomToken(6, "abcdefghijklmnopqrstuvwxyz0123456789"),
+      resourceId: options.resourceId ?? randomToken(6, "abcdefghijklmnopqrstuvwxyz0123456789"),
       resourcePath: resource,
       stage,
     } as APIGatewayProxyEvent["requestContext"],

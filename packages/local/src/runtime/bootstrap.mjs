@@ -9,7 +9,7 @@ import { format } from "node:util";
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { taskRoot, handler: handlerSetting } = workerData;
+const { taskRoot, handler: handlerSetting, context: environmentContext } = workerData;
 let requestId;
 let peakBytes = 0;
 
@@ -138,11 +138,11 @@ function callHandler(event, context) {
 }
 
 parentPort.on("message", async (message) => {
-  if (message.type !== "invoke") return;
-  requestId = message.context.awsRequestId;
+  requestId = message.requestId;
   const deadline = message.deadlineMs;
   const context = {
-    ...message.context,
+    ...environmentContext,
+    awsRequestId: requestId,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => {},

@@ -113,6 +113,14 @@ export class FunctionRuntime {
             taskRoot: this.options.taskRoot,
             env: this.environmentVariables(logStreamName),
             logStreamName,
+            context: {
+              functionName: this.spec.name,
+              functionVersion: "$LATEST",
+              invokedFunctionArn: this.arn,
+              memoryLimitInMB: String(this.spec.memoryMb),
+              logGroupName: `/aws/lambda/${this.spec.name}`,
+              logStreamName,
+            },
             onLog: this.options.onLog,
           });
           return { env, cold: true };
@@ -209,16 +217,7 @@ export class FunctionRuntime {
           lines: initLines,
         });
       }
-      const context = {
-        awsRequestId: requestId,
-        functionName: this.spec.name,
-        functionVersion: "$LATEST",
-        invokedFunctionArn: this.arn,
-        memoryLimitInMB: String(this.spec.memoryMb),
-        logGroupName: `/aws/lambda/${this.spec.name}`,
-        logStreamName: env.logStreamName,
-      };
-      const outcome = await env.invoke(eventJson, context, this.spec.timeoutSeconds * 1000);
+      const outcome = await env.invoke(eventJson, requestId, this.spec.timeoutSeconds * 1000);
       return this.frame(requestId, env, cold, { ...outcome, lines: [...initLines, ...outcome.lines] });
     } finally {
       this.release(env);
