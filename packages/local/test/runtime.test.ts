@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { heapLimits } from "../src/runtime/environment.ts";
 import { ThrottledError } from "../src/runtime/function-runtime.ts";
 import type { LocalRuntime } from "../src/runtime/local-runtime.ts";
 import type { InvocationResult } from "../src/runtime/types.ts";
@@ -11,6 +12,7 @@ type ProbeResult = {
   invocations: number;
   loadedAt: number;
   remaining: number;
+  heapLimitMb: number;
   context: Record<string, string>;
   env: Record<string, string | undefined>;
 };
@@ -126,6 +128,15 @@ describe("local Lambda runtime", function () {
       const looped = await runtime.function("probe").invoke({ action: "loop" });
       expect((looped.payload as { errorType: string }).errorType).to.equal("Sandbox.Timedout");
       expect(probe(await runtime.function("probe").invoke({})).invocations).to.equal(1);
+    });
+
+    it("splits the heap as Lambda's Node.js bootstrap does: a tenth new space, the rest old space", async () => {
+      // 128 MB: new space 12 MB → --max-semi-space-size=6 (young generation 3 × 6), old space 116 MB.
+      expect(heapLimits(128)).to.deep.equal({ maxYoungGenerationSizeMb: 18, maxOldGenerationSizeMb: 116 });
+      expect(heapLimits(1024)).to.deep.equal({ maxYoungGenerationSizeMb: 153, maxOldGenerationSizeMb: 922 });
+      const limit = probe(await runtime.function("small").invoke({})).heapLimitMb;
+      // V8's limit is old space plus a few 6 MB semi-spaces; uncapped it would be 116 + 4 × 16.
+      expect(limit).to.be.within(116 + 12, 116 + 4 * 6);
     });
 
     it("enforces the memory limit, then starts a fresh environment", async () => {
