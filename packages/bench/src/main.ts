@@ -103,15 +103,21 @@ if (parts.includes("stack")) {
   console.log("| measure | value |\n| --- | ---: |");
   console.log(`| time to ready, cold (fresh data directory) | ${(stack.readyColdMs / 1000).toFixed(1)} s |`);
   console.log(`| time to ready, warm (unchanged infra) | ${(stack.readyWarmMs / 1000).toFixed(1)} s |`);
+  const { hello, baseline } = stack;
   console.log(
-    `| GET /hello throughput (${stack.hello.requests} requests, 50 connections) | ${stack.hello.requestsPerSecond.toFixed(0)} req/s |`,
+    `| GET /hello throughput (${hello.requests} requests, 50 connections, after ${stack.warmupRequests} warm-up) | ${hello.requestsPerSecond.toFixed(0)} req/s |`,
+  );
+  console.log(`| GET /hello latency p50 / p99 | ${hello.latencyP50Ms} ms / ${hello.latencyP99Ms} ms |`);
+  console.log(`| non-2xx / errors | ${hello.non2xx} / ${hello.errors} |`);
+  console.log(
+    `| same load, bare node:http server sending the same response (this machine's ceiling) | ${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${baseline.latencyP50Ms} ms / p99 ${baseline.latencyP99Ms} ms |`,
   );
   console.log(
-    `| GET /hello latency p50 / p99 | ${stack.hello.latencyP50Ms} ms / ${stack.hello.latencyP99Ms} ms |`,
+    `| GET /hello throughput ÷ bare server | ${(hello.requestsPerSecond / Math.max(1, baseline.requestsPerSecond)).toFixed(2)}× |`,
   );
-  console.log(`| non-2xx / errors | ${stack.hello.non2xx} / ${stack.hello.errors} |`);
+  const mb = (n: number) => `${n.toFixed(0)} MB`;
   console.log(
-    `| RSS before → after the load | ${stack.rssMb.before.toFixed(0)} MB → ${stack.rssMb.after.toFixed(0)} MB (${stack.rssMb.growth >= 0 ? "+" : ""}${stack.rssMb.growth.toFixed(0)} MB) |`,
+    `| RSS at start → after warm-up → after the load | ${mb(stack.rssMb.start)} → ${mb(stack.rssMb.before)} → ${mb(stack.rssMb.after)} (${stack.rssMb.growth >= 0 ? "+" : ""}${mb(stack.rssMb.growth)} over the load) |`,
   );
   console.log(
     `| upload-to-row latency p50 / p99 (${stack.uploadToRowMs.runs} uploads) | ${stack.uploadToRowMs.median.toFixed(1)} ms / ${(stack.uploadToRowMs.p99 ?? 0).toFixed(1)} ms |`,

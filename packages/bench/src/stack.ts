@@ -3,50 +3,81 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { fileURLToPath } from "node:url";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { type DevStack, startDev } from "@lambdaform/local";
+import { type DevStack, type ObservedCall, startDev } from "@lambdaform/local";
 import { freePort } from "@lambdaform/moto";
 import { type Stat, stat } from "./stats.ts";
+
+export interface LoadResult {
+  requests: number;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  non2xx: number;
+  errors: number;
+}
 
 export interface StackBench {
   readonly readyColdMs: number;
   readonly readyWarmMs: number;
-  readonly hello: {
-    requests: number;
-    requestsPerSecond: number;
-    latencyP50Ms: number;
-    latencyP99Ms: number;
-    non2xx: number;
-    errors: number;
-  };
-  readonly rssMb: { before: number; after: number; growth: number };
+  readonly hello: LoadResult;
+  /** A bare node:http server sending the same response, loaded the same way: this machine's ceiling. */
+  readonly baseline: LoadResult;
+  readonly warmupRequests: number;
+  readonly rssMb: { start: number; before: number; after: number; growth: number };
   readonly uploadToRowMs: Stat;
 }
 
 const require = createRequire(import.meta.url);
 
-/** GET /hello under load from a separate autocannon process, so the gateway's RSS is its own. */
-function autocannon(url: string, amount: number): Promise<Record<string, unknown>> {
+/** GET under load from a separate autocannon process, so the gateway's RSS is its own. */
+function autocannon(url: string, amount: number): Promise<LoadResult> {
   const cli = require.resolve("autocannon/autocannon.js");
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [cli, "--json", "--connections", "50", "--pipelining", "1", "--amount", String(amount), url],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
     child.stdout.on("data", (c) => (out += c));
     child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`)),
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}`));
+      const load = JSON.parse(out);
+      resolve({
+        requests: Number(load.requests?.total ?? 0),
+        // Requests over the run's wall time (autocannon's own average is of 1 s samples).
+        requestsPerSecond: Number(load.requests?.total ?? 0) / (Number(load.duration ?? 1) || 1),
+        latencyP50Ms: Number(load.latency?.p50 ?? 0),
+        latencyP99Ms: Number(load.latency?.p99 ?? 0),
+        non2xx: Number(load.non2xx ?? 0),
+        errors: Number(load.errors ?? 0),
+      });
+    });
+  });
+}
+
+/** Starts the baseline server with a recorded response; resolves with its URL and a stop function. */
+function baselineServer(response: {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}): Promise<{ url: string; stop: () => void }> {
+  const script = fileURLToPath(new URL("./baseline-server.mjs", import.meta.url));
+  const child = spawn(process.execPath, [script, JSON.stringify(response)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.stdout.once("data", (chunk: Buffer) =>
+      resolve({ url: `http://127.0.0.1:${chunk.toString().trim()}/prod/hello`, stop: () => child.kill() }),
     );
   });
 }
 
-/** Time to ready (cold and warm), GET /hello throughput and latency, RSS growth, upload-to-row latency. */
+/** Time to ready (cold and warm), GET /hello throughput and latency beside a bare server, RSS, upload-to-row. */
 export async function benchStack(
   root: string,
   requests: number,
@@ -56,6 +87,9 @@ export async function benchStack(
   const dataDir = mkdtempSync(join(tmpdir(), "lf-bench-stack-"));
   const stackDir = join(root, "packages", "infra", "cdktf.out", "stacks", "lambdaform-dev");
   const port = await freePort();
+  // The processor's PutItem, as moto acknowledged it: the moment the row exists. Timing by this
+  // instead of polling GetItem keeps the measurement from loading moto itself.
+  const rowWritten = new Map<string, () => void>();
   const options = {
     stage: "dev",
     stackDir,
@@ -69,6 +103,11 @@ export async function benchStack(
     schedules: false,
     // The dev stage throttles at 50 req/s: the load would measure 429s, not the function path.
     apiThrottling: false,
+    observe: (call: ObservedCall) => {
+      if (call.operation?.action !== "dynamodb:PutItem" || call.status !== 200) return;
+      const key = JSON.parse(call.requestBody.toString("utf8"))?.Item?.file_key?.S;
+      if (typeof key === "string") rowWritten.get(key)?.();
+    },
   };
   let dev: DevStack | undefined;
   try {
@@ -81,50 +120,67 @@ export async function benchStack(
     const readyWarmMs = performance.now() - started;
 
     const url = `${dev.gateway.endpoint}/prod/hello`;
-    await autocannon(url, Math.min(2000, requests));
+    const sample = await fetch(url);
+    const response = {
+      status: sample.status,
+      headers: Object.fromEntries(
+        [...sample.headers].filter(([name]) => !["date", "connection", "keep-alive"].includes(name)),
+      ),
+      body: await sample.text(),
+    };
+    // Warm-up: every execution environment the load scales to is started and its heap has grown
+    // to its limits, so the RSS after the load shows growth, not start-up.
+    const warmupRequests = Math.min(20_000, requests);
+    const rssStart = process.memoryUsage().rss;
+    progress(`stack: warm-up, GET /hello × ${warmupRequests}`);
+    await autocannon(url, warmupRequests);
     const rssBefore = process.memoryUsage().rss;
     progress(`stack: GET /hello × ${requests} (autocannon, 50 connections)`);
-    const load = await autocannon(url, requests);
+    const hello = await autocannon(url, requests);
     const rssAfter = process.memoryUsage().rss;
-    const latency = load.latency as Record<string, number>;
+
+    progress(`stack: the same load on a bare node:http server sending the same response`);
+    const bare = await baselineServer(response);
+    let baseline: LoadResult;
+    try {
+      await autocannon(bare.url, warmupRequests);
+      baseline = await autocannon(bare.url, requests);
+    } finally {
+      bare.stop();
+    }
 
     progress(`stack: ${uploads} uploads, upload-to-row latency`);
-    const admin = {
+    const s3 = new S3Client({
       endpoint: dev.gateway.endpoint,
       region: "us-east-1",
       credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
-    };
-    const s3 = new S3Client({ ...admin, forcePathStyle: true });
-    const dynamodb = new DynamoDBClient(admin);
+      forcePathStyle: true,
+    });
     const bucket = dev.deployed.buckets[0] ?? "";
-    const table = dev.deployed.tables[0] ?? "";
     const latencies: number[] = [];
     for (let i = 0; i < uploads; i++) {
       const key = `uploads/bench-${i}.txt`;
+      const written = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no row for ${key} within 10 s`)), 10_000);
+        rowWritten.set(key, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       const begin = performance.now();
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `upload ${i}` }));
-      for (;;) {
-        const row = await dynamodb.send(
-          new GetItemCommand({ TableName: table, Key: { file_key: { S: key } } }),
-        );
-        if (row.Item) break;
-        if (performance.now() - begin > 10_000) throw new Error(`no row for ${key} within 10 s`);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
+      await written;
       latencies.push(performance.now() - begin);
+      rowWritten.delete(key);
     }
     return {
       readyColdMs,
       readyWarmMs,
-      hello: {
-        requests: Number((load.requests as Record<string, number>).total ?? 0),
-        requestsPerSecond: Number((load.requests as Record<string, number>).average ?? 0),
-        latencyP50Ms: Number(latency.p50 ?? 0),
-        latencyP99Ms: Number(latency.p99 ?? 0),
-        non2xx: Number(load.non2xx ?? 0),
-        errors: Number(load.errors ?? 0),
-      },
+      hello,
+      baseline,
+      warmupRequests,
       rssMb: {
+        start: rssStart / 2 ** 20,
         before: rssBefore / 2 ** 20,
         after: rssAfter / 2 ** 20,
         growth: (rssAfter - rssBefore) / 2 ** 20,

@@ -1,5 +1,6 @@
 export type { DevOptions, DevStack } from "./dev/dev.ts";
 export { startDev } from "./dev/dev.ts";
+export type { ObservedCall } from "./dev/gateway.ts";
 export type { EventType } from "./events/index.ts";
 export {
   apiGatewayProxyEvent,

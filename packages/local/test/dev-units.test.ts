@@ -4,6 +4,7 @@ import { functionOfIntegrationUri } from "../src/dev/deployed.ts";
 import { notificationMatches } from "../src/dev/gateway.ts";
 import { classify } from "../src/dev/operations.ts";
 import { parseSchedule } from "../src/dev/scheduler.ts";
+import { logBatches } from "../src/dev/sinks.ts";
 
 const uploads: LambdaFunctionConfiguration = {
   LambdaFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:f",
@@ -121,6 +122,20 @@ describe("operation classification", () => {
 
   it("does not classify unsigned requests", () => {
     expect(classify(facts("GET", "http://h/prod/hello", {}), "us-east-1", "1")).to.equal(undefined);
+  });
+});
+
+describe("log shipping batches", () => {
+  it("keeps each PutLogEvents call within 10,000 events and 1 MB, in order", () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ timestamp: i, message: `line ${i}` }));
+    const byCount = logBatches(many);
+    expect(byCount.map((b) => b.length)).to.deep.equal([10_000, 1]);
+    expect(byCount[1]?.[0]?.message).to.equal("line 10000");
+
+    // 300 KB messages: three fit in 1 MB (with 26 bytes each), the fourth starts a new batch.
+    const big = Array.from({ length: 5 }, (_, i) => ({ timestamp: i, message: "é".repeat(150_000) }));
+    expect(logBatches(big).map((b) => b.length)).to.deep.equal([3, 2]);
+    expect(logBatches([])).to.deep.equal([]);
   });
 });
 

@@ -271,4 +271,24 @@ describe("local Lambda runtime", function () {
       expect(fn.environments).to.be.at.most(1);
     });
   });
+
+  describe("shutdown", () => {
+    it("ends queued retries as abandoned when closed, instead of crashing or running them", async () => {
+      // Prepare: a failing event whose retry waits 1 s.
+      const closing = fixtureRuntime(
+        [{ fixture: "probe", name: "async", async: { retries: 2, queue: "lambdaform-test-async-dlq" } }],
+        { retryDelayMs: () => 1000 },
+      );
+      const { completion } = closing.function("async").invokeAsync({ action: "throw" });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Act
+      const closed = performance.now();
+      await closing.close();
+      const outcome = await completion;
+      // Assess
+      expect(outcome).to.deep.include({ status: "abandoned", attempts: 1 });
+      expect(outcome.deadLetter).to.equal(undefined);
+      expect(performance.now() - closed).to.be.below(3000);
+    });
+  });
 });

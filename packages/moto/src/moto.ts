@@ -147,8 +147,14 @@ export async function startMoto(executable: string, options: MotoOptions = {}): 
     },
     async replay() {
       const response = await fetch(`${endpoint}/moto-api/recorder/replay-recording`, { method: "POST" });
-      if (!response.ok)
-        throw new Error(`moto replay failed: HTTP ${response.status}: ${await response.text()}`);
+      if (!response.ok) {
+        await response.text();
+        throw new Error(
+          `moto could not replay the recording${recordingFile ? ` ${recordingFile}` : ""} (HTTP ${response.status}); ` +
+            `the traceback is in moto's log (${logFile}). ` +
+            "Move the data directory aside to start from an empty stack.",
+        );
+      }
     },
     stop() {
       if (child.exitCode !== null) return Promise.resolve();

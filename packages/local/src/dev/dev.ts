@@ -16,7 +16,7 @@ import { readStack } from "../stack/read-stack.ts";
 import type { Reply } from "./api-gateway.ts";
 import { type ApplyResult, applyLocally, planLocally, readState } from "./deploy.ts";
 import { type Deployed, readDeployed } from "./deployed.ts";
-import { functionCredentials, Gateway, type IamMode } from "./gateway.ts";
+import { functionCredentials, Gateway, type GatewayOptions, type IamMode } from "./gateway.ts";
 import { Scheduler } from "./scheduler.ts";
 import { LogShipper, SqsDestination } from "./sinks.ts";
 
@@ -42,6 +42,8 @@ export interface DevOptions {
   readonly schedules?: boolean;
   /** API Gateway stage throttling (on unless a benchmark turns it off). */
   readonly apiThrottling?: boolean;
+  /** Sees every call the gateway passed to moto (benchmarks). */
+  readonly observe?: GatewayOptions["observe"];
 }
 
 /** A running local stack. */
@@ -107,6 +109,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       motoEndpoint: moto.endpoint,
       iam: options.iam,
       apiThrottling: options.apiThrottling,
+      observe: options.observe,
       log: (line) => options.progress(line),
       control: async (path): Promise<Reply | undefined> => {
         const match = /^trigger\/(.+)$/.exec(path);
@@ -149,7 +152,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
 
     step(5, "starting the Lambda runtime with the deployed configuration");
     const deployed = readDeployed(await readState(apply.workdir, awsProviderVersion(stack)));
-    const logs = new LogShipper(moto.endpoint, deployed.region, (message) => options.progress(message));
+    const logs = new LogShipper(gateway.endpoint, deployed.region, (message) => options.progress(message));
     const runtime = new Runtime(readStack(options.stackDir), {
       dataDir,
       accountId: deployed.accountId,

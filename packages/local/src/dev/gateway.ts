@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  Agent,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -36,6 +37,16 @@ export interface GatewayOptions {
   readonly control?: (path: string, body: Buffer) => Promise<Reply | undefined>;
   /** Apply API Gateway stage throttling (default); benchmarks of the function path turn it off. */
   readonly apiThrottling?: boolean;
+  /** Sees every call moto answered (benchmarks time upload-to-row by the processor's PutItem). */
+  readonly observe?: (call: ObservedCall) => void;
+}
+
+/** An AWS API call the gateway passed to moto, with moto's answer. */
+export interface ObservedCall {
+  /** Classified for calls made by functions and for S3; undefined otherwise. */
+  readonly operation?: Operation;
+  readonly requestBody: Buffer;
+  readonly status: number;
 }
 
 /** Matches S3's literal prefix/suffix filters and event types, as S3 evaluates them. */
@@ -86,17 +97,18 @@ export class Gateway {
   private callers = new Map<string, { functionName: string; roleName: string; policies: PolicyDocument[] }>();
   private readonly notificationCache = new Map<string, LambdaFunctionConfiguration[]>();
   private readonly policyCache = new Map<string, PolicyDocument | null>();
-  private readonly admin: S3Client;
+  private admin?: S3Client;
   private readonly api: ApiGatewayServer;
+  /**
+   * One connection to moto, so it handles one request at a time. Its recorder appends each request
+   * to the recording without locking: concurrent requests interleaved entries and left a recording
+   * that could not be replayed. One at a time, the recording is also exactly the order moto drew
+   * its seeded ids in, so a replay recreates them. moto holds Python's GIL anyway.
+   */
+  private readonly moto = new Agent({ keepAlive: true, maxSockets: 1 });
   port = 0;
 
   constructor(private readonly options: GatewayOptions) {
-    this.admin = new S3Client({
-      endpoint: options.motoEndpoint,
-      forcePathStyle: true,
-      region: "us-east-1",
-      credentials: { accessKeyId: "lambdaform-gateway", secretAccessKey: "lambdaform-gateway" },
-    });
     this.api = new ApiGatewayServer(
       () => this.deployed?.apis ?? [],
       () => this.runtime,
@@ -146,6 +158,13 @@ export class Gateway {
         const address = server.address();
         this.port = typeof address === "object" && address ? address.port : port;
         this.server = server;
+        // The gateway's own reads go through the gateway too, so they queue for moto like any call.
+        this.admin = new S3Client({
+          endpoint: this.endpoint,
+          forcePathStyle: true,
+          region: "us-east-1",
+          credentials: { accessKeyId: "lambdaform-gateway", secretAccessKey: "lambdaform-gateway" },
+        });
         resolve();
       });
     });
@@ -155,6 +174,7 @@ export class Gateway {
     return new Promise((resolve) => {
       if (!this.server) return resolve();
       this.server.closeAllConnections();
+      this.moto.destroy();
       this.server.close(() => resolve());
     });
   }
@@ -198,7 +218,9 @@ export class Gateway {
 
     const upstream = await this.forward(facts, req);
     send(upstream);
-    if (upstream.status < 300 && operation) this.afterWrite(operation, upstream, signature.accessKeyId);
+    this.options.observe?.({ operation, requestBody: body, status: upstream.status });
+    if (upstream.status < 300 && operation)
+      this.afterWrite(operation, upstream, signature.accessKeyId, facts);
   }
 
   private async authorize(
@@ -247,6 +269,7 @@ export class Gateway {
           method: facts.method,
           path: `${facts.url.pathname}${facts.url.search}`,
           headers,
+          agent: this.moto,
         },
         (response) => {
           const parts: Buffer[] = [];
@@ -266,7 +289,12 @@ export class Gateway {
   }
 
   /** Keeps caches fresh and turns object writes into S3 event notifications. */
-  private afterWrite(operation: Operation, upstream: Reply, accessKeyId: string): void {
+  private afterWrite(
+    operation: Operation,
+    upstream: Reply,
+    accessKeyId: string,
+    request: { headers: IncomingMessage["headers"]; body: Buffer },
+  ): void {
     if (
       operation.s3Bucket &&
       (operation.action.endsWith("Notification") || operation.action.includes("BucketPolicy"))
@@ -276,15 +304,26 @@ export class Gateway {
     }
     const write = operation.s3Object?.write;
     if (!write || !operation.s3Object) return;
-    const versionHeader = upstream.headers["x-amz-version-id"];
-    const versionId =
-      typeof versionHeader === "string" && versionHeader !== "null" ? versionHeader : undefined;
+    const header = (name: string) => {
+      const value = upstream.headers[name];
+      return typeof value === "string" && value !== "null" ? value : undefined;
+    };
+    // A PutObject answer and its request say all the event needs (aws-chunked uploads declare
+    // their decoded length); copies and multipart completions are looked up with HeadObject.
+    const declared = request.headers["x-amz-decoded-content-length"];
+    const chunked = String(request.headers["content-encoding"] ?? "").includes("aws-chunked");
+    const size = typeof declared === "string" ? Number(declared) : chunked ? undefined : request.body.length;
+    const known =
+      write === "Put" && size !== undefined && header("etag")
+        ? { size, eTag: header("etag")?.replace(/"/g, "") ?? "", versionId: header("x-amz-version-id") }
+        : undefined;
     this.notify(
       operation.s3Object.bucket,
       operation.s3Object.key,
       `ObjectCreated:${write}`,
-      versionId,
+      header("x-amz-version-id"),
       accessKeyId,
+      known,
     ).catch((error: Error) =>
       this.options.log(`S3 notification for ${operation.s3Object?.key} failed: ${error.message}`),
     );
@@ -296,21 +335,28 @@ export class Gateway {
     eventName: string,
     versionId: string | undefined,
     accessKeyId: string,
+    known?: { size: number; eTag: string; versionId?: string },
   ): Promise<void> {
     if (!this.runtime || !this.deployed) return;
     const configs = (await this.notifications(bucket)).filter((c) => notificationMatches(c, eventName, key));
     if (configs.length === 0) return;
-    const head = await this.admin.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
-    );
+    const object: { size: number; eTag: string; versionId?: string } =
+      known ??
+      (await this.s3()
+        .send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))
+        .then((head) => ({
+          size: head.ContentLength ?? 0,
+          eTag: head.ETag?.replace(/"/g, "") ?? "",
+          versionId: head.VersionId && head.VersionId !== "null" ? head.VersionId : undefined,
+        })));
     for (const config of configs) {
       const functionName = String(config.LambdaFunctionArn ?? "").split(":")[6] ?? "";
       const event = s3PutEvent({
         bucket,
         key,
-        size: head.ContentLength ?? 0,
-        eTag: head.ETag?.replace(/"/g, ""),
-        versionId: head.VersionId && head.VersionId !== "null" ? head.VersionId : undefined,
+        size: object.size,
+        eTag: object.eTag,
+        versionId: object.versionId,
         region: this.deployed.region,
         eventName,
         principalId: `AWS:${accessKeyId}`,
@@ -320,10 +366,15 @@ export class Gateway {
     }
   }
 
+  private s3(): S3Client {
+    if (!this.admin) throw new Error("the gateway is not listening yet");
+    return this.admin;
+  }
+
   private async notifications(bucket: string): Promise<LambdaFunctionConfiguration[]> {
     const cached = this.notificationCache.get(bucket);
     if (cached) return cached;
-    const config = await this.admin.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+    const config = await this.s3().send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
     const list = config.LambdaFunctionConfigurations ?? [];
     this.notificationCache.set(bucket, list);
     return list;
@@ -333,7 +384,7 @@ export class Gateway {
     if (this.policyCache.has(bucket)) return this.policyCache.get(bucket) ?? null;
     let policy: PolicyDocument | null = null;
     try {
-      const response = await this.admin.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+      const response = await this.s3().send(new GetBucketPolicyCommand({ Bucket: bucket }));
       policy = response.Policy ? (JSON.parse(response.Policy) as PolicyDocument) : null;
     } catch {
       policy = null;

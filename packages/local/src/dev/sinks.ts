@@ -10,16 +10,41 @@ import { functionCredentials } from "./gateway.ts";
 
 const adminCredentials = { accessKeyId: "lambdaform-admin", secretAccessKey: "lambdaform-admin" };
 
+/** PutLogEvents limits: 10,000 events and 1,048,576 bytes (each message's UTF-8 size plus 26). */
+const MAX_BATCH_EVENTS = 10_000;
+const MAX_BATCH_BYTES = 1_048_576;
+/** Lambda delivers logs to CloudWatch within about a second; shipping less often keeps moto's load low. */
+export const LOG_FLUSH_INTERVAL_MS = 500;
+
+type LogEvent = { timestamp: number; message: string };
+
+/** Splits a stream's events into batches PutLogEvents accepts. */
+export function logBatches(events: ReadonlyArray<LogEvent>): LogEvent[][] {
+  const batches: LogEvent[][] = [];
+  let current: LogEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = Buffer.byteLength(event.message) + 26;
+    if (current.length > 0 && (current.length >= MAX_BATCH_EVENTS || bytes + size > MAX_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 /**
  * Writes function log lines into their CloudWatch Logs group in moto, as Lambda does
- * (`/aws/lambda/<function>`, one stream per execution environment), in small batches.
+ * (`/aws/lambda/<function>`, one stream per execution environment), in batches within
+ * PutLogEvents' limits, twice a second.
  */
 export class LogShipper {
   private readonly client: CloudWatchLogsClient;
-  private readonly pending = new Map<
-    string,
-    { group: string; stream: string; events: Array<{ timestamp: number; message: string }> }
-  >();
+  private readonly pending = new Map<string, { group: string; stream: string; events: LogEvent[] }>();
   private readonly created = new Set<string>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -41,7 +66,7 @@ export class LogShipper {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flushing = this.flushing.then(() => this.flush());
-    }, 100);
+    }, LOG_FLUSH_INTERVAL_MS);
   }
 
   async flush(): Promise<void> {
@@ -58,13 +83,11 @@ export class LogShipper {
             });
           this.created.add(key);
         }
-        await this.client.send(
-          new PutLogEventsCommand({
-            logGroupName: batch.group,
-            logStreamName: batch.stream,
-            logEvents: batch.events,
-          }),
-        );
+        for (const logEvents of logBatches(batch.events)) {
+          await this.client.send(
+            new PutLogEventsCommand({ logGroupName: batch.group, logStreamName: batch.stream, logEvents }),
+          );
+        }
       } catch (error) {
         this.onError(`could not write logs to ${batch.group}: ${(error as Error).message}`);
       }

@@ -32,7 +32,8 @@ export interface FunctionRuntimeOptions {
 /** How an asynchronous invocation ended. */
 export interface AsyncOutcome {
   readonly requestId: string;
-  readonly status: "succeeded" | "failed";
+  /** `abandoned`: the runtime was closed (e.g. Ctrl-C) before the event could run or be retried. */
+  readonly status: "succeeded" | "failed" | "abandoned";
   readonly attempts: number;
   readonly results: ReadonlyArray<InvocationResult>;
   readonly deadLetter?: { readonly queueName: string; readonly record: InvocationRecord };
@@ -249,8 +250,10 @@ export class FunctionRuntime {
       }
       let result: InvocationResult;
       try {
+        if (this.closed) return { requestId, status: "abandoned", attempts, results };
         result = await this.invoke(event, { requestId });
       } catch (error) {
+        if (this.closed) return { requestId, status: "abandoned", attempts, results };
         if (!(error instanceof ThrottledError)) throw error;
         // Throttled events are retried until they are too old, without using up attempts.
         await sleep(this.options.retryDelayMs(1));
@@ -293,9 +296,21 @@ export class FunctionRuntime {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking events: invocations already running get up to `graceMs` to finish; queued events
+   * and pending retries end as `abandoned` instead of running.
+   */
+  async close(graceMs = 3000): Promise<void> {
     this.closed = true;
     for (const wake of this.waiting.splice(0)) wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
     await Promise.all(this.idle.splice(0).map((env) => env.kill()));
   }
 }
