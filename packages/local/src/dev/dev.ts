@@ -141,9 +141,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       join(dataDir, "terraform"),
       gateway.endpoint,
       (line) => options.progress(`      ${line}`),
-      {
-        parallelism: options.ephemeral ? 10 : 1,
-      },
+      // Parallel is safe for a kept data directory: the gateway hands moto one request at a time, so
+      // the recording is the order moto drew its ids in, and a replay recreates them.
+      { parallelism: 10 },
     );
     for (const notice of apply.notices) options.progress(`notice: ${notice}`);
     options.progress(
@@ -232,9 +232,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         join(dataDir, "terraform"),
         gateway.endpoint,
         (line) => options.progress(`      ${line}`),
-        {
-          parallelism: options.ephemeral ? 10 : 1,
-        },
+        { parallelism: 10 },
       );
       gateway.attach(readDeployed(await readState(result.workdir, awsProviderVersion(other))), runtime);
       return result;
