@@ -70,6 +70,50 @@ export function notificationMatches(
 }
 
 const EMPTY = Buffer.alloc(0);
+const SQS_POLL_MS = 100;
+
+/**
+ * An SQS ReceiveMessage that asks to wait (JSON protocol, as current SDKs and CLIs send it, or the
+ * older query protocol): the wait, the same request asking not to wait, and how to tell whether an
+ * answer carries messages. A request without WaitTimeSeconds is passed on as it is.
+ */
+export function sqsLongPoll(
+  headers: IncomingMessage["headers"],
+  body: Buffer,
+): { waitSeconds: number; shortPoll: Buffer; hasMessages: (reply: Reply) => boolean } | undefined {
+  if (headers["x-amz-target"] === "AmazonSQS.ReceiveMessage") {
+    let request: Record<string, unknown>;
+    try {
+      request = JSON.parse(body.toString("utf8") || "{}");
+    } catch {
+      return undefined;
+    }
+    const waitSeconds = Number(request.WaitTimeSeconds ?? 0);
+    if (!(waitSeconds > 0)) return undefined;
+    return {
+      waitSeconds,
+      shortPoll: Buffer.from(JSON.stringify({ ...request, WaitTimeSeconds: 0 })),
+      hasMessages: (reply) => {
+        try {
+          const answer = JSON.parse(reply.body.toString());
+          return Array.isArray(answer.Messages) && answer.Messages.length > 0;
+        } catch {
+          return true;
+        }
+      },
+    };
+  }
+  if (!String(headers["content-type"] ?? "").includes("x-www-form-urlencoded")) return undefined;
+  const form = new URLSearchParams(body.toString("utf8"));
+  const waitSeconds = Number(form.get("WaitTimeSeconds") ?? 0);
+  if (form.get("Action") !== "ReceiveMessage" || !(waitSeconds > 0)) return undefined;
+  form.set("WaitTimeSeconds", "0");
+  return {
+    waitSeconds,
+    shortPoll: Buffer.from(form.toString()),
+    hasMessages: (reply) => reply.body.toString().includes("<Message>"),
+  };
+}
 
 /** The request body; requests that declare none (most API calls are GETs) skip the stream machinery. */
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -216,7 +260,7 @@ export class Gateway {
       }
     }
 
-    const upstream = await this.forward(facts, req);
+    const upstream = await this.forwardWaiting(facts, req);
     send(upstream);
     this.options.observe?.({ operation, requestBody: body, status: upstream.status });
     if (upstream.status < 300 && operation)
@@ -258,10 +302,33 @@ export class Gateway {
     };
   }
 
+  /**
+   * Forwards a call; an SQS long poll (ReceiveMessage with WaitTimeSeconds) is waited out here, by
+   * short polls, rather than in moto: moto gets one request at a time, and a 20 s wait there would
+   * hold up every other call, the functions' included.
+   */
+  private async forwardWaiting(
+    facts: { method: string; url: URL; body: Buffer },
+    req: IncomingMessage,
+  ): Promise<Reply> {
+    const poll = sqsLongPoll(req.headers, facts.body);
+    if (!poll) return this.forward(facts, req);
+    const deadline = performance.now() + poll.waitSeconds * 1000;
+    for (;;) {
+      const reply = await this.forward({ ...facts, body: poll.shortPoll }, req);
+      if (reply.status >= 300 || poll.hasMessages(reply) || performance.now() >= deadline) return reply;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(SQS_POLL_MS, deadline - performance.now())),
+      );
+    }
+  }
+
   private forward(facts: { method: string; url: URL; body: Buffer }, req: IncomingMessage): Promise<Reply> {
     const target = new URL(this.options.motoEndpoint);
     return new Promise((resolve, reject) => {
-      const headers = { ...req.headers, host: target.host };
+      const headers: IncomingMessage["headers"] = { ...req.headers, host: target.host };
+      // A rewritten body (a long poll made short) has its own length.
+      if (headers["content-length"] !== undefined) headers["content-length"] = String(facts.body.length);
       const upstream = httpRequest(
         {
           host: target.hostname,
