@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { type MotoSuite, motoForSuite } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { Gateway, sqsLongPoll } from "../src/dev/gateway.ts";
+import { Gateway, hideLambdaTargets, restoreLambdaTargets, sqsLongPoll } from "../src/dev/gateway.ts";
 
 describe("gateway in front of moto", function () {
   this.timeout(30_000);
@@ -81,5 +81,19 @@ describe("gateway in front of moto", function () {
     expect(
       sqsLongPoll({ "x-amz-target": "AmazonSQS.SendMessage" }, Buffer.from('{"WaitTimeSeconds":5}')),
     ).to.equal(undefined);
+  });
+
+  it("gives moto Lambda targets it cannot run, and gives readers back the ARN as written", () => {
+    const arn = "arn:aws:lambda:us-east-1:123456789012:function:lambdaform-dev-s3-processor";
+    const put = `<NotificationConfiguration><CloudFunctionConfiguration><Id>uploads</Id><CloudFunction>${arn}</CloudFunction><Event>s3:ObjectCreated:*</Event></CloudFunctionConfiguration></NotificationConfiguration>`;
+    const stored = hideLambdaTargets(Buffer.from(put)).toString();
+    expect(stored).to.contain(`<CloudFunction>${arn}:lambdaform-local</CloudFunction>`);
+    const reply = restoreLambdaTargets({
+      status: 200,
+      headers: { "content-length": String(stored.length) },
+      body: Buffer.from(stored),
+    });
+    expect(reply.body.toString()).to.equal(put);
+    expect(reply.headers["content-length"]).to.equal(String(put.length));
   });
 });

@@ -73,6 +73,35 @@ const EMPTY = Buffer.alloc(0);
 const SQS_POLL_MS = 100;
 
 /**
+ * moto "invokes" a bucket's Lambda targets on every object write: without Docker that fails, costs
+ * a few ms per write and leaves an `error running docker` log stream in the function's log group.
+ * The gateway sends those notifications itself, so moto is given each Lambda target with a
+ * qualifier no function has (it stores it and skips the target), and reads get the ARN back as
+ * written. Only what moto stores changes; Terraform, the CLI and the SDK see the real ARN.
+ */
+const HIDDEN_QUALIFIER = ":lambdaform-local";
+
+export function hideLambdaTargets(xml: Buffer): Buffer {
+  return Buffer.from(
+    xml
+      .toString("utf8")
+      .replace(
+        /<CloudFunction>\s*([^<]*?)\s*<\/CloudFunction>/g,
+        (_, arn: string) => `<CloudFunction>${arn}${HIDDEN_QUALIFIER}</CloudFunction>`,
+      ),
+  );
+}
+
+export function restoreLambdaTargets(reply: Reply): Reply {
+  const body = Buffer.from(
+    reply.body.toString().replaceAll(`${HIDDEN_QUALIFIER}</CloudFunction>`, "</CloudFunction>"),
+  );
+  const headers = { ...reply.headers };
+  if (headers["content-length"] !== undefined) headers["content-length"] = String(body.length);
+  return { ...reply, headers, body };
+}
+
+/**
  * An SQS ReceiveMessage that asks to wait (JSON protocol, as current SDKs and CLIs send it, or the
  * older query protocol): the wait, the same request asking not to wait, and how to tell whether an
  * answer carries messages. A request without WaitTimeSeconds is passed on as it is.
@@ -260,8 +289,12 @@ export class Gateway {
       }
     }
 
-    const upstream = await this.forwardWaiting(facts, req);
-    send(upstream);
+    const notificationCall = signature.service === "s3" && url.searchParams.has("notification");
+    const upstream =
+      notificationCall && facts.method === "PUT"
+        ? await this.forward({ ...facts, body: hideLambdaTargets(body) }, req, true)
+        : await this.forwardWaiting(facts, req);
+    send(notificationCall && facts.method === "GET" ? restoreLambdaTargets(upstream) : upstream);
     this.options.observe?.({ operation, requestBody: body, status: upstream.status });
     if (upstream.status < 300 && operation)
       this.afterWrite(operation, upstream, signature.accessKeyId, facts);
@@ -323,12 +356,25 @@ export class Gateway {
     }
   }
 
-  private forward(facts: { method: string; url: URL; body: Buffer }, req: IncomingMessage): Promise<Reply> {
+  private forward(
+    facts: { method: string; url: URL; body: Buffer },
+    req: IncomingMessage,
+    bodyRewritten = false,
+  ): Promise<Reply> {
     const target = new URL(this.options.motoEndpoint);
     return new Promise((resolve, reject) => {
       const headers: IncomingMessage["headers"] = { ...req.headers, host: target.host };
-      // A rewritten body (a long poll made short) has its own length.
+      // A rewritten body (a long poll made short, a notification target) has its own length, and
+      // the client's checksum of it no longer holds.
       if (headers["content-length"] !== undefined) headers["content-length"] = String(facts.body.length);
+      if (bodyRewritten)
+        for (const name of Object.keys(headers))
+          if (
+            name === "content-md5" ||
+            name.startsWith("x-amz-checksum-") ||
+            name === "x-amz-sdk-checksum-algorithm"
+          )
+            delete headers[name];
       const upstream = httpRequest(
         {
           host: target.hostname,
