@@ -408,7 +408,11 @@ export class Gateway {
     accessKeyId: string,
     request: { headers: IncomingMessage["headers"]; body: Buffer },
   ): void {
+    // Only a change of a bucket's notification configuration or policy makes the cached copy stale
+    // (the gateway's own reads of them pass through here too).
+    const change = /^s3:(Put|Delete)/.test(operation.action);
     if (
+      change &&
       operation.s3Bucket &&
       (operation.action.endsWith("Notification") || operation.action.includes("BucketPolicy"))
     ) {
