@@ -15,6 +15,8 @@ const MAX_BATCH_EVENTS = 10_000;
 const MAX_BATCH_BYTES = 1_048_576;
 /** Lambda delivers logs to CloudWatch within about a second; shipping less often keeps moto's load low. */
 export const LOG_FLUSH_INTERVAL_MS = 500;
+/** …or as soon as this many lines wait. */
+const LOG_FLUSH_EVENTS = 1000;
 
 type LogEvent = { timestamp: number; message: string };
 
@@ -48,6 +50,8 @@ export class LogShipper {
   private readonly created = new Set<string>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
+  private flushQueued = false;
+  private pendingEvents = 0;
 
   constructor(
     endpoint: string,
@@ -63,15 +67,32 @@ export class LogShipper {
     const batch = this.pending.get(key) ?? { group, stream, events: [] };
     batch.events.push({ timestamp: Date.now(), message });
     this.pending.set(key, batch);
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.flushing = this.flushing.then(() => this.flush());
-    }, LOG_FLUSH_INTERVAL_MS);
+    this.pendingEvents += 1;
+    // Under load, ship as soon as a batch is worth a call, so big bodies never pile up in memory.
+    if (this.pendingEvents >= LOG_FLUSH_EVENTS) this.flushSoon();
+    else
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flushSoon();
+      }, LOG_FLUSH_INTERVAL_MS);
+  }
+
+  /** Queues one flush after those running (never more than one waiting). */
+  private flushSoon(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    this.flushing = this.flushing.then(() => {
+      this.flushQueued = false;
+      return this.flush();
+    });
   }
 
   async flush(): Promise<void> {
     const batches = [...this.pending.values()];
     this.pending.clear();
+    this.pendingEvents = 0;
     for (const batch of batches) {
       try {
         const key = `${batch.group}\u0000${batch.stream}`;
