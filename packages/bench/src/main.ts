@@ -1,7 +1,8 @@
 // `pnpm bench`: one command; prints readable tables and writes the same figures to
 // bench-results/bench.json. Every figure is a median with min and max; compared sides run
 // interleaved in the same run. `--smoke` runs one iteration of everything (as .ci/run does);
-// `--only functions,synth,runtime,stack,tests` selects parts.
+// `--only functions,synth,runtime,stack,tests,peers` selects parts; `--peers` adds serverless-offline
+// (installed into a temporary directory) under the same load as the local stack.
 // The AWS SDK warns about Node 20 on every client; not news in a benchmark.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -10,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchFunctions } from "./functions.ts";
+import { benchPeers } from "./peers.ts";
 import { benchStack } from "./stack.ts";
 import { fmt, stat } from "./stats.ts";
 
@@ -18,10 +20,15 @@ const args = process.argv.slice(2);
 const smoke = args.includes("--smoke");
 const onlyAt = args.indexOf("--only");
 const ALL = ["functions", "synth", "runtime", "stack"];
-const parts = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL;
-const unknown = parts.filter((p) => ![...ALL, "tests"].includes(p));
+const parts = [
+  ...(onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL),
+  ...(args.includes("--peers") ? ["peers"] : []),
+];
+const unknown = parts.filter((p) => ![...ALL, "tests", "peers"].includes(p));
 if (unknown.length > 0) {
-  console.error(`unknown part(s): ${unknown.join(", ")}; choose from ${[...ALL, "tests"].join(", ")}`);
+  console.error(
+    `unknown part(s): ${unknown.join(", ")}; choose from ${[...ALL, "tests", "peers"].join(", ")}`,
+  );
   process.exit(2);
 }
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -122,6 +129,26 @@ if (parts.includes("stack")) {
   console.log(
     `| upload-to-row latency p50 / p99 (${stack.uploadToRowMs.runs} uploads) | ${stack.uploadToRowMs.median.toFixed(1)} ms / ${(stack.uploadToRowMs.p99 ?? 0).toFixed(1)} ms |`,
   );
+}
+
+if (parts.includes("peers")) {
+  const requests = smoke ? 500 : 100_000;
+  const peers = await benchPeers(root, requests, Math.min(20_000, requests), progress);
+  report.peers = peers;
+  console.log(
+    `\n## Peers: the same GET /hello load (${requests} requests, 50 connections, after a warm-up)\n`,
+  );
+  console.log("| server | req/s | p50 / p99 | non-2xx / errors | RSS before → after the load |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  const stack = report.stack as Awaited<ReturnType<typeof benchStack>> | undefined;
+  const rows = [
+    ...(stack ? [{ name: "lambdaform `pnpm dev` (this run)", load: stack.hello, rssMb: stack.rssMb }] : []),
+    ...peers,
+  ];
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.load.requestsPerSecond.toFixed(0)} | ${r.load.latencyP50Ms} ms / ${r.load.latencyP99Ms} ms | ${r.load.non2xx} / ${r.load.errors} | ${r.rssMb.before.toFixed(0)} MB → ${r.rssMb.after.toFixed(0)} MB |`,
+    );
 }
 
 if (parts.includes("tests")) {
