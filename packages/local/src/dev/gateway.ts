@@ -70,6 +70,10 @@ export function notificationMatches(
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** What an S3 event record says of the object written. */
+type ObjectFacts = { size: number; eTag: string; versionId?: string };
+const unquote = (eTag: string) => eTag.replace(/"/g, "");
 const SQS_POLL_MS = 100;
 
 /**
@@ -179,9 +183,11 @@ export class Gateway {
    * its seeded ids in, so a replay recreates them. moto holds Python's GIL anyway.
    */
   private readonly moto = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly motoTarget: URL;
   port = 0;
 
   constructor(private readonly options: GatewayOptions) {
+    this.motoTarget = new URL(options.motoEndpoint);
     this.api = new ApiGatewayServer(
       () => this.deployed?.apis ?? [],
       () => this.runtime,
@@ -289,12 +295,8 @@ export class Gateway {
       }
     }
 
-    const notificationCall = signature.service === "s3" && url.searchParams.has("notification");
-    const upstream =
-      notificationCall && facts.method === "PUT"
-        ? await this.forward({ ...facts, body: hideLambdaTargets(body) }, req, true)
-        : await this.forwardWaiting(facts, req);
-    send(notificationCall && facts.method === "GET" ? restoreLambdaTargets(upstream) : upstream);
+    const upstream = await this.callMoto(facts, req, signature.service);
+    send(upstream);
     this.options.observe?.({ operation, requestBody: body, status: upstream.status });
     if (upstream.status < 300 && operation)
       this.afterWrite(operation, upstream, signature.accessKeyId, facts);
@@ -336,19 +338,26 @@ export class Gateway {
   }
 
   /**
-   * Forwards a call; an SQS long poll (ReceiveMessage with WaitTimeSeconds) is waited out here, by
-   * short polls, rather than in moto: moto gets one request at a time, and a 20 s wait there would
-   * hold up every other call, the functions' included.
+   * Passes a call to moto, adapted where moto would behave unlike AWS here. A bucket's Lambda
+   * targets are stored unresolvable and read back as written (see {@link hideLambdaTargets}). An
+   * SQS long poll (ReceiveMessage with WaitTimeSeconds) is waited out here, by short polls, rather
+   * than in moto: moto gets one request at a time, and a 20 s wait there would hold up every other
+   * call, the functions' included.
    */
-  private async forwardWaiting(
+  private async callMoto(
     facts: { method: string; url: URL; body: Buffer },
     req: IncomingMessage,
+    service: string,
   ): Promise<Reply> {
+    if (service === "s3" && facts.url.searchParams.has("notification")) {
+      if (facts.method === "PUT") return this.forward(facts, req, hideLambdaTargets(facts.body));
+      if (facts.method === "GET") return restoreLambdaTargets(await this.forward(facts, req));
+    }
     const poll = sqsLongPoll(req.headers, facts.body);
     if (!poll) return this.forward(facts, req);
     const deadline = performance.now() + poll.waitSeconds * 1000;
     for (;;) {
-      const reply = await this.forward({ ...facts, body: poll.shortPoll }, req);
+      const reply = await this.forward(facts, req, poll.shortPoll);
       if (reply.status >= 300 || poll.hasMessages(reply) || performance.now() >= deadline) return reply;
       await new Promise((resolve) =>
         setTimeout(resolve, Math.min(SQS_POLL_MS, deadline - performance.now())),
@@ -356,18 +365,19 @@ export class Gateway {
     }
   }
 
+  /** Sends a call to moto over the gateway's one connection; `body` replaces the client's when given. */
   private forward(
     facts: { method: string; url: URL; body: Buffer },
     req: IncomingMessage,
-    bodyRewritten = false,
+    body = facts.body,
   ): Promise<Reply> {
-    const target = new URL(this.options.motoEndpoint);
+    const target = this.motoTarget;
     return new Promise((resolve, reject) => {
       const headers: IncomingMessage["headers"] = { ...req.headers, host: target.host };
-      // A rewritten body (a long poll made short, a notification target) has its own length, and
-      // the client's checksum of it no longer holds.
-      if (headers["content-length"] !== undefined) headers["content-length"] = String(facts.body.length);
-      if (bodyRewritten)
+      // A body callMoto rewrote (a long poll made short, a notification target) has its own length,
+      // and the client's checksum of it no longer holds.
+      if (body !== facts.body) {
+        if (headers["content-length"] !== undefined) headers["content-length"] = String(body.length);
         for (const name of Object.keys(headers))
           if (
             name === "content-md5" ||
@@ -375,6 +385,7 @@ export class Gateway {
             name === "x-amz-sdk-checksum-algorithm"
           )
             delete headers[name];
+      }
       const upstream = httpRequest(
         {
           host: target.hostname,
@@ -397,7 +408,7 @@ export class Gateway {
         },
       );
       upstream.on("error", reject);
-      upstream.end(facts.body);
+      upstream.end(body);
     });
   }
 
@@ -425,47 +436,44 @@ export class Gateway {
       const value = upstream.headers[name];
       return typeof value === "string" && value !== "null" ? value : undefined;
     };
+    const { bucket, key } = operation.s3Object;
     // A PutObject answer and its request say all the event needs (aws-chunked uploads declare
     // their decoded length); copies and multipart completions are looked up with HeadObject.
     const declared = request.headers["x-amz-decoded-content-length"];
     const chunked = String(request.headers["content-encoding"] ?? "").includes("aws-chunked");
     const size = typeof declared === "string" ? Number(declared) : chunked ? undefined : request.body.length;
-    const known =
-      write === "Put" && size !== undefined && header("etag")
-        ? { size, eTag: header("etag")?.replace(/"/g, "") ?? "", versionId: header("x-amz-version-id") }
-        : undefined;
-    this.notify(
-      operation.s3Object.bucket,
-      operation.s3Object.key,
-      `ObjectCreated:${write}`,
-      header("x-amz-version-id"),
-      accessKeyId,
-      known,
-    ).catch((error: Error) =>
-      this.options.log(`S3 notification for ${operation.s3Object?.key} failed: ${error.message}`),
+    const eTag = header("etag");
+    const versionId = header("x-amz-version-id");
+    const describe =
+      write === "Put" && size !== undefined && eTag
+        ? async (): Promise<ObjectFacts> => ({ size, eTag: unquote(eTag), versionId })
+        : async (): Promise<ObjectFacts> => {
+            const head = await this.s3().send(
+              new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }),
+            );
+            return {
+              size: head.ContentLength ?? 0,
+              eTag: unquote(head.ETag ?? ""),
+              versionId: head.VersionId && head.VersionId !== "null" ? head.VersionId : undefined,
+            };
+          };
+    this.notify(bucket, key, `ObjectCreated:${write}`, accessKeyId, describe).catch((error: Error) =>
+      this.options.log(`S3 notification for ${key} failed: ${error.message}`),
     );
   }
 
+  /** Invokes the functions a write's notification configuration names; `describe` is called only then. */
   private async notify(
     bucket: string,
     key: string,
     eventName: string,
-    versionId: string | undefined,
     accessKeyId: string,
-    known?: { size: number; eTag: string; versionId?: string },
+    describe: () => Promise<ObjectFacts>,
   ): Promise<void> {
     if (!this.runtime || !this.deployed) return;
     const configs = (await this.notifications(bucket)).filter((c) => notificationMatches(c, eventName, key));
     if (configs.length === 0) return;
-    const object: { size: number; eTag: string; versionId?: string } =
-      known ??
-      (await this.s3()
-        .send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }))
-        .then((head) => ({
-          size: head.ContentLength ?? 0,
-          eTag: head.ETag?.replace(/"/g, "") ?? "",
-          versionId: head.VersionId && head.VersionId !== "null" ? head.VersionId : undefined,
-        })));
+    const object = await describe();
     for (const config of configs) {
       const functionName = String(config.LambdaFunctionArn ?? "").split(":")[6] ?? "";
       const event = s3PutEvent({
