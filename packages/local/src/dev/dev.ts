@@ -136,15 +136,17 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     cleanups.push(() => gateway.close());
 
     step(4, "terraform apply of the synthesized stack (provider pointed at the gateway)");
-    const apply = await applyLocally(
-      stack,
-      join(dataDir, "terraform"),
-      gateway.endpoint,
-      (line) => options.progress(`      ${line}`),
-      // Parallel is safe for a kept data directory: the gateway hands moto one request at a time, so
-      // the recording is the order moto drew its ids in, and a replay recreates them.
-      { parallelism: 10 },
-    );
+    const applyStack = (synthesized: typeof stack) =>
+      applyLocally(
+        synthesized,
+        join(dataDir, "terraform"),
+        gateway.endpoint,
+        (line) => options.progress(`      ${line}`),
+        // Parallel is safe for a kept data directory: the gateway hands moto one request at a time,
+        // so the recording is the order moto drew its ids in, and a replay recreates them.
+        { parallelism: 10 },
+      );
+    const apply = await applyStack(stack);
     for (const notice of apply.notices) options.progress(`notice: ${notice}`);
     options.progress(
       `      ${apply.changes.add} added, ${apply.changes.change} changed, ${apply.changes.destroy} destroyed`,
@@ -224,24 +226,20 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     writeFileSync(stateFile, `${JSON.stringify({ port: gateway.port, pid: process.pid })}\n`);
     cleanups.push(() => rmSync(stateFile, { force: true }));
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    const redeploy = async (otherStackDir: string) => {
+    /** The same stack, synthesized elsewhere (e.g. a changed copy). */
+    const sameStackAt = (otherStackDir: string) => {
       const other = listStacks(join(otherStackDir, "..", "..")).find((s) => s.name === stackName);
       if (!other) throw new Error(`No synthesized stack ${stackName} at ${otherStackDir}`);
-      const result = await applyLocally(
-        other,
-        join(dataDir, "terraform"),
-        gateway.endpoint,
-        (line) => options.progress(`      ${line}`),
-        { parallelism: 10 },
-      );
+      return other;
+    };
+    const redeploy = async (otherStackDir: string) => {
+      const other = sameStackAt(otherStackDir);
+      const result = await applyStack(other);
       gateway.attach(readDeployed(await readState(result.workdir, awsProviderVersion(other))), runtime);
       return result;
     };
-    const plan = async (otherStackDir: string) => {
-      const other = listStacks(join(otherStackDir, "..", "..")).find((s) => s.name === stackName);
-      if (!other) throw new Error(`No synthesized stack ${stackName} at ${otherStackDir}`);
-      return planLocally(other, join(dataDir, "terraform"), gateway.endpoint);
-    };
+    const plan = async (otherStackDir: string) =>
+      planLocally(sameStackAt(otherStackDir), join(dataDir, "terraform"), gateway.endpoint);
     return { gateway, moto, runtime, deployed, apply, dataDir, trigger, redeploy, plan, stop: stopAll };
   } catch (error) {
     await stopAll();
