@@ -42,3 +42,19 @@ export function autocannon(url: string, amount: number): Promise<LoadResult> {
     });
   });
 }
+
+/**
+ * A warm-up, then the measured load; `rssMb` (of whatever is being measured) is read after the
+ * warm-up and after the load.
+ */
+export async function loadAfterWarmup(
+  url: string,
+  warmup: number,
+  requests: number,
+  rssMb: () => number = () => 0,
+): Promise<{ load: LoadResult; rssMb: { before: number; after: number } }> {
+  await autocannon(url, warmup);
+  const before = rssMb();
+  const load = await autocannon(url, requests);
+  return { load, rssMb: { before, after: rssMb() } };
+}

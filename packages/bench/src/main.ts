@@ -24,11 +24,10 @@ const parts = [
   ...(onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL),
   ...(args.includes("--peers") ? ["peers"] : []),
 ];
-const unknown = parts.filter((p) => ![...ALL, "tests", "peers"].includes(p));
+const KNOWN = [...ALL, "tests", "peers"];
+const unknown = parts.filter((p) => !KNOWN.includes(p));
 if (unknown.length > 0) {
-  console.error(
-    `unknown part(s): ${unknown.join(", ")}; choose from ${[...ALL, "tests", "peers"].join(", ")}`,
-  );
+  console.error(`unknown part(s): ${unknown.join(", ")}; choose from ${KNOWN.join(", ")}`);
   process.exit(2);
 }
 const progress = (line: string) => process.stderr.write(`${line}\n`);

@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "@lambdaform/moto";
-import { autocannon, type LoadResult } from "./load.ts";
+import { type LoadResult, loadAfterWarmup } from "./load.ts";
 
 export const PEER_PACKAGES = ["serverless@3.40.0", "serverless-offline@13.10.1"];
 
@@ -127,11 +127,10 @@ export async function benchPeers(
         child.stdout?.resume();
         child.stderr?.resume();
         const url = `http://127.0.0.1:${httpPort}/prod/hello`;
-        await autocannon(url, warmup);
-        const before = rssMb(child.pid ?? 0);
-        const load = await autocannon(url, requests);
-        const after = rssMb(child.pid ?? 0);
-        results.push({ name, load, rssMb: { before, after } });
+        results.push({
+          name,
+          ...(await loadAfterWarmup(url, warmup, requests, () => rssMb(child.pid ?? 0))),
+        });
       } finally {
         child.kill("SIGTERM");
       }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { type DevStack, type ObservedCall, startDev } from "@lambdaform/local";
 import { freePort } from "@lambdaform/moto";
-import { autocannon, type LoadResult } from "./load.ts";
+import { type LoadResult, loadAfterWarmup } from "./load.ts";
 import { type Stat, stat } from "./stats.ts";
 
 export interface StackBench {
@@ -92,20 +92,18 @@ export async function benchStack(
     // Warm-up: every execution environment the load scales to is started and its heap has grown
     // to its limits, so the RSS after the load shows growth, not start-up.
     const warmupRequests = Math.min(20_000, requests);
-    const rssStart = process.memoryUsage().rss;
-    progress(`stack: warm-up, GET /hello × ${warmupRequests}`);
-    await autocannon(url, warmupRequests);
-    const rssBefore = process.memoryUsage().rss;
-    progress(`stack: GET /hello × ${requests} (autocannon, 50 connections)`);
-    const hello = await autocannon(url, requests);
-    const rssAfter = process.memoryUsage().rss;
+    const ownRssMb = () => process.memoryUsage().rss / 2 ** 20;
+    const rssStart = ownRssMb();
+    progress(
+      `stack: GET /hello × ${requests} (autocannon, 50 connections) after ${warmupRequests} to warm up`,
+    );
+    const { load: hello, rssMb } = await loadAfterWarmup(url, warmupRequests, requests, ownRssMb);
 
     progress(`stack: the same load on a bare node:http server sending the same response`);
     const bare = await baselineServer(response);
     let baseline: LoadResult;
     try {
-      await autocannon(bare.url, warmupRequests);
-      baseline = await autocannon(bare.url, requests);
+      baseline = (await loadAfterWarmup(bare.url, warmupRequests, requests)).load;
     } finally {
       bare.stop();
     }
@@ -140,12 +138,7 @@ export async function benchStack(
       hello,
       baseline,
       warmupRequests,
-      rssMb: {
-        start: rssStart / 2 ** 20,
-        before: rssBefore / 2 ** 20,
-        after: rssAfter / 2 ** 20,
-        growth: (rssAfter - rssBefore) / 2 ** 20,
-      },
+      rssMb: { start: rssStart, ...rssMb, growth: rssMb.after - rssMb.before },
       uploadToRowMs: stat(latencies, true),
     };
   } finally {
