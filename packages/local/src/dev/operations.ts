@@ -88,45 +88,21 @@ function s3Operation(facts: RequestFacts): Operation {
         : `s3:${method === "GET" ? "Get" : method === "DELETE" ? "Delete" : "Put"}Bucket${sub ? sub[0]?.toUpperCase() + sub.slice(1) : ""}`;
     return { service: "s3", action, resource: `arn:aws:s3:::${bucket}`, context, s3Bucket: bucket };
   }
-  const resource = `arn:aws:s3:::${bucket}/${key}`;
+  const object = (action: string, write?: "Put" | "Copy" | "CompleteMultipartUpload"): Operation => ({
+    service: "s3",
+    action,
+    resource: `arn:aws:s3:::${bucket}/${key}`,
+    context,
+    s3Object: write ? { bucket, key, write } : { bucket, key },
+  });
   const versioned = q.has("versionId");
-  if (method === "GET" || method === "HEAD") {
-    return {
-      service: "s3",
-      action: versioned ? "s3:GetObjectVersion" : "s3:GetObject",
-      resource,
-      context,
-      s3Object: { bucket, key },
-    };
-  }
-  if (method === "DELETE")
-    return {
-      service: "s3",
-      action: versioned ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
-      resource,
-      context,
-      s3Object: { bucket, key },
-    };
-  if (method === "PUT" && !q.has("partNumber")) {
-    const copy = header(facts.headers, "x-amz-copy-source") !== undefined;
-    return {
-      service: "s3",
-      action: "s3:PutObject",
-      resource,
-      context,
-      s3Object: { bucket, key, write: copy ? "Copy" : "Put" },
-    };
-  }
-  if (method === "POST" && q.has("uploadId")) {
-    return {
-      service: "s3",
-      action: "s3:PutObject",
-      resource,
-      context,
-      s3Object: { bucket, key, write: "CompleteMultipartUpload" },
-    };
-  }
-  return { service: "s3", action: "s3:PutObject", resource, context, s3Object: { bucket, key } };
+  if (method === "GET" || method === "HEAD")
+    return object(versioned ? "s3:GetObjectVersion" : "s3:GetObject");
+  if (method === "DELETE") return object(versioned ? "s3:DeleteObjectVersion" : "s3:DeleteObject");
+  if (method === "PUT" && !q.has("partNumber"))
+    return object("s3:PutObject", header(facts.headers, "x-amz-copy-source") !== undefined ? "Copy" : "Put");
+  if (method === "POST" && q.has("uploadId")) return object("s3:PutObject", "CompleteMultipartUpload");
+  return object("s3:PutObject");
 }
 
 /**
