@@ -1,7 +1,7 @@
 import { createLogger, parseScheduledEvent, startInvocation } from "@lambdaform/shared";
 import type { Context } from "aws-lambda";
 import { cloudwatch, ec2 } from "./clients.ts";
-import { monitorInstances } from "./count-instances.ts";
+import { monitorInstances } from "./monitor-instances.ts";
 
 const logger = createLogger("ec2-monitor");
 

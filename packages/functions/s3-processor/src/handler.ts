@@ -8,7 +8,7 @@ import {
 import type { Context } from "aws-lambda";
 import { dynamodb, s3 } from "./clients.ts";
 import { config } from "./config.ts";
-import { processUploads, RecordProcessingError } from "./process-upload.ts";
+import { processUploads, RecordProcessingError } from "./process-uploads.ts";
 
 const logger = createLogger("s3-processor");
 

@@ -8,7 +8,7 @@ import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from "@aws-
 import { parseS3Event } from "@lambdaform/shared";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { type ProcessDeps, processUploads, RecordProcessingError } from "../src/process-upload.ts";
+import { type ProcessUploadsDeps, processUploads, RecordProcessingError } from "../src/process-uploads.ts";
 import { loadEvent, putEvent, silentLogger } from "./fixtures.ts";
 
 const NOW = new Date("2026-11-27T10:20:00.000Z");
@@ -20,7 +20,7 @@ describe("processUploads", () => {
   let dynamoMock: AwsClientStub<DynamoDBClient>;
   const s3 = new S3Client({ region: "us-east-1" });
   const dynamodb = new DynamoDBClient({ region: "us-east-1" });
-  const deps = (overrides: Partial<ProcessDeps> = {}): ProcessDeps => ({
+  const deps = (overrides: Partial<ProcessUploadsDeps> = {}): ProcessUploadsDeps => ({
     s3,
     dynamodb,
     tableName: "FileProcessingLog-test",

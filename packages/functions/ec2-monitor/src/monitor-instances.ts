@@ -8,7 +8,7 @@ export const METRIC = { namespace: "Custom/EC2", name: "RunningInstances", unit:
 /** DescribeInstances page size: the largest AWS allows, so big fleets take few calls. */
 export const PAGE_SIZE = 1000;
 
-export interface MonitorDeps {
+export interface MonitorInstancesDeps {
   readonly ec2: Pick<EC2Client, "send">;
   readonly cloudwatch: Pick<CloudWatchClient, "send">;
   readonly now: () => Date;
@@ -23,7 +23,7 @@ export interface MonitorBody {
 }
 
 /** Counts running instances across every page of DescribeInstances (the seed read only the first). */
-export async function countRunningInstances(ec2: MonitorDeps["ec2"]): Promise<number> {
+export async function countRunningInstances(ec2: MonitorInstancesDeps["ec2"]): Promise<number> {
   let running = 0;
   const pages = paginateDescribeInstances(
     { client: ec2 as EC2Client, pageSize: PAGE_SIZE },
@@ -36,7 +36,7 @@ export async function countRunningInstances(ec2: MonitorDeps["ec2"]): Promise<nu
 }
 
 /** Counts running EC2 instances and publishes the count as `Custom/EC2 RunningInstances`. */
-export async function monitorInstances(deps: MonitorDeps): Promise<MonitorBody> {
+export async function monitorInstances(deps: MonitorInstancesDeps): Promise<MonitorBody> {
   const running = await countRunningInstances(deps.ec2);
   const timestamp = deps.now();
   await deps.cloudwatch.send(

@@ -17,7 +17,7 @@ const ALLOW = ALLOWED_METHODS.join(", ");
 const PREFLIGHT_HEADERS = "Content-Type, Authorization, X-Api-Key, X-Amz-Date, X-Amz-Security-Token";
 
 /** What the core needs from its surroundings; tests pass their own. */
-export interface HelloDeps {
+export interface AnswerHelloDeps {
   readonly corsOrigin: string;
   /** The Lambda request id, used when the event carries no API Gateway request id. */
   readonly awsRequestId: string;
@@ -40,7 +40,7 @@ export interface HelloBody {
  * Never throws: a malformed event is a 400, any unexpected failure a 500 carrying the request id,
  * with details in the log only.
  */
-export function handleHello(rawEvent: unknown, deps: HelloDeps): APIGatewayProxyResult {
+export function answerHello(rawEvent: unknown, deps: AnswerHelloDeps): APIGatewayProxyResult {
   const options = { corsOrigin: deps.corsOrigin };
   let requestId = deps.awsRequestId;
   try {

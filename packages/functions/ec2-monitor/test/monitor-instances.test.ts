@@ -2,7 +2,7 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { type MonitorDeps, monitorInstances, PAGE_SIZE } from "../src/count-instances.ts";
+import { type MonitorInstancesDeps, monitorInstances, PAGE_SIZE } from "../src/monitor-instances.ts";
 import { silentLogger } from "./fixtures.ts";
 
 const NOW = new Date("2026-11-27T10:15:00.000Z");
@@ -11,7 +11,7 @@ const instances = (n: number) => Array.from({ length: n }, (_, i) => ({ Instance
 describe("monitorInstances", () => {
   let ec2Mock: AwsClientStub<EC2Client>;
   let cloudwatchMock: AwsClientStub<CloudWatchClient>;
-  const deps = (): MonitorDeps => ({
+  const deps = (): MonitorInstancesDeps => ({
     ec2: new EC2Client({ region: "us-east-1" }),
     cloudwatch: new CloudWatchClient({ region: "us-east-1" }),
     now: () => NOW,

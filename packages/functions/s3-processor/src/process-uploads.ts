@@ -15,7 +15,7 @@ export type RowStatus = (typeof ROW_STATUS)[keyof typeof ROW_STATUS];
 /** What happened to one record. */
 export type RecordOutcome = "processed" | "missing" | "skipped-stale";
 
-export interface ProcessDeps {
+export interface ProcessUploadsDeps {
   readonly s3: Pick<S3Client, "send">;
   readonly dynamodb: Pick<DynamoDBClient, "send">;
   readonly tableName: string;
@@ -74,7 +74,10 @@ function optional(name: string, value: string | undefined | null): Record<string
  * exists for the key or the stored row comes from an older event (lower sequencer). A replayed or
  * out-of-order event therefore never duplicates a row nor overwrites a newer one.
  */
-async function processRecord(record: S3ObjectCreatedRecord, deps: ProcessDeps): Promise<RecordOutcome> {
+async function processRecord(
+  record: S3ObjectCreatedRecord,
+  deps: ProcessUploadsDeps,
+): Promise<RecordOutcome> {
   const bucket = record.s3.bucket.name;
   const key = decodeS3Key(record.s3.object.key);
   const versionId = record.s3.object.versionId ?? undefined;
@@ -144,7 +147,7 @@ async function processRecord(record: S3ObjectCreatedRecord, deps: ProcessDeps): 
  * Processes every record of an S3 ObjectCreated event concurrently (bounded by `deps.concurrency`).
  * Every record is attempted; if any failed, one {@link RecordProcessingError} names each failed key.
  */
-export async function processUploads(event: S3EventInput, deps: ProcessDeps): Promise<ProcessResult> {
+export async function processUploads(event: S3EventInput, deps: ProcessUploadsDeps): Promise<ProcessResult> {
   const limit = pLimit(deps.concurrency);
   const settled = await Promise.allSettled(
     event.Records.map((record) => limit(() => processRecord(record, deps))),

@@ -1,16 +1,16 @@
 import { captureOutput } from "@lambdaform/testkit";
 import { expect } from "chai";
 import sinon from "sinon";
-import { type HelloDeps, handleHello } from "../src/hello.ts";
+import { type AnswerHelloDeps, answerHello } from "../src/answer-hello.ts";
 import { FIXED_NOW, loadEvent, testDeps as loggingDeps, SECRETS } from "./fixtures.ts";
 
-const quiet = { logger: { info() {}, warn() {}, error() {} } as unknown as HelloDeps["logger"] };
-const testDeps = (overrides: Partial<HelloDeps> = {}) => loggingDeps({ ...quiet, ...overrides });
+const quiet = { logger: { info() {}, warn() {}, error() {} } as unknown as AnswerHelloDeps["logger"] };
+const testDeps = (overrides: Partial<AnswerHelloDeps> = {}) => loggingDeps({ ...quiet, ...overrides });
 
-describe("handleHello", () => {
+describe("answerHello", () => {
   it("answers GET /hello with the seed's fields and the request id", () => {
     // Act
-    const response = handleHello(loadEvent("apigw-get-hello"), testDeps());
+    const response = answerHello(loadEvent("apigw-get-hello"), testDeps());
     // Assess
     expect(response.statusCode).to.equal(200);
     expect(response.headers).to.deep.equal({
@@ -29,7 +29,7 @@ describe("handleHello", () => {
   });
 
   it("uses the configured CORS origin", () => {
-    const response = handleHello(
+    const response = answerHello(
       loadEvent("apigw-get-hello"),
       testDeps({ corsOrigin: "https://app.example.com" }),
     );
@@ -37,7 +37,7 @@ describe("handleHello", () => {
   });
 
   it("tolerates headers: null and falls back to 'unknown'", () => {
-    const response = handleHello(loadEvent("apigw-no-headers"), testDeps());
+    const response = answerHello(loadEvent("apigw-no-headers"), testDeps());
     expect(response.statusCode).to.equal(200);
     expect(JSON.parse(response.body)).to.include({
       user_agent: "unknown",
@@ -52,7 +52,7 @@ describe("handleHello", () => {
       headers: { "User-Agent": "Mozilla/5.0" },
       requestContext: { identity: { sourceIp: "192.168.1.100" } },
     };
-    const response = handleHello(seedEvent, testDeps());
+    const response = answerHello(seedEvent, testDeps());
     expect(response.statusCode).to.equal(200);
     expect(JSON.parse(response.body)).to.include({
       source_ip: "192.168.1.100",
@@ -66,7 +66,7 @@ describe("handleHello", () => {
     const event = loadEvent("apigw-get-hello");
     (event.headers as Record<string, string>)["PROXY-AUTHORIZATION"] = "Basic cHJveHk6c2VjcmV0";
     // Act
-    const response = handleHello(event, testDeps());
+    const response = answerHello(event, testDeps());
     // Assess
     for (const secret of [...SECRETS, "Basic cHJveHk6c2VjcmV0"]) expect(response.body).not.to.contain(secret);
     const echoed = JSON.parse(response.body).event_received;
@@ -92,9 +92,9 @@ describe("handleHello", () => {
     });
     // Act
     const { output } = await captureOutput(async () => {
-      handleHello(good, loggingDeps());
-      handleHello(bad, loggingDeps());
-      handleHello(loadEvent("apigw-get-hello"), loggingDeps({ now: broken.now }));
+      answerHello(good, loggingDeps());
+      answerHello(bad, loggingDeps());
+      answerHello(loadEvent("apigw-get-hello"), loggingDeps({ now: broken.now }));
     });
     // Assess
     expect(output).to.contain("clock failure");
@@ -102,7 +102,7 @@ describe("handleHello", () => {
   });
 
   it("answers a CORS preflight", () => {
-    const response = handleHello({ ...loadEvent("apigw-get-hello"), httpMethod: "OPTIONS" }, testDeps());
+    const response = answerHello({ ...loadEvent("apigw-get-hello"), httpMethod: "OPTIONS" }, testDeps());
     expect(response.statusCode).to.equal(204);
     expect(response.headers).to.include({
       "Access-Control-Allow-Origin": "*",
@@ -111,7 +111,7 @@ describe("handleHello", () => {
   });
 
   it("answers 405 with Allow for other methods", () => {
-    const response = handleHello({ ...loadEvent("apigw-get-hello"), httpMethod: "DELETE" }, testDeps());
+    const response = answerHello({ ...loadEvent("apigw-get-hello"), httpMethod: "DELETE" }, testDeps());
     expect(response.statusCode).to.equal(405);
     expect(response.headers).to.include({ Allow: "GET, OPTIONS", "Content-Type": "application/json" });
     expect(JSON.parse(response.body).error).to.match(/DELETE not allowed/);
@@ -119,7 +119,7 @@ describe("handleHello", () => {
 
   it("answers 400 naming the bad field for a non-API Gateway event", () => {
     const s3Event = { Records: [{ eventSource: "aws:s3" }] };
-    const response = handleHello(s3Event, testDeps());
+    const response = answerHello(s3Event, testDeps());
     expect(response.statusCode).to.equal(400);
     expect(response.headers?.["Content-Type"]).to.equal("application/json");
     expect(JSON.parse(response.body)).to.deep.equal({
@@ -131,9 +131,9 @@ describe("handleHello", () => {
 
   it("answers 400 for a malformed API Gateway event and for non-object input", () => {
     const noContext = { ...loadEvent("apigw-get-hello"), requestContext: "nope" };
-    expect(JSON.parse(handleHello(noContext, testDeps()).body).error).to.contain("requestContext");
+    expect(JSON.parse(answerHello(noContext, testDeps()).body).error).to.contain("requestContext");
     for (const input of [null, "GET /hello", 42, []])
-      expect(handleHello(input, testDeps()).statusCode).to.equal(400);
+      expect(answerHello(input, testDeps()).statusCode).to.equal(400);
   });
 
   it("answers 500 with the request id, and keeps the details in the log only", async () => {
@@ -141,7 +141,7 @@ describe("handleHello", () => {
     const deps = loggingDeps({ now: sinon.stub().throws(new Error("clock exploded at 0x1234")) });
     // Act
     const { result, output } = await captureOutput(async () =>
-      handleHello(loadEvent("apigw-get-hello"), deps),
+      answerHello(loadEvent("apigw-get-hello"), deps),
     );
     // Assess
     expect(result.statusCode).to.equal(500);
@@ -153,7 +153,7 @@ describe("handleHello", () => {
   });
 
   it("answers a warm-up ping early", () => {
-    const response = handleHello(loadEvent("scheduled-warmup"), testDeps());
+    const response = answerHello(loadEvent("scheduled-warmup"), testDeps());
     expect(response).to.deep.equal({ statusCode: 200, body: "Warm-up successful" });
   });
 });
