@@ -35,9 +35,9 @@ export interface CostReport {
   readonly total: number;
 }
 
-/** A usage value that makes no sense, named by function and field. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
+/** A usage value or price input that makes no sense, named by function and field. */
+export class CostInputError extends Error {
+  override readonly name = "CostInputError";
 }
 
 function check(usage: Usage): void {
@@ -48,15 +48,15 @@ function check(usage: Usage): void {
   ];
   for (const [field, value, min] of fields) {
     if (!Number.isFinite(value) || value < min) {
-      throw new UsageError(`${usage.name}: ${field} must be a number ≥ ${min}, got ${value}`);
+      throw new CostInputError(`${usage.name}: ${field} must be a number ≥ ${min}, got ${value}`);
     }
   }
   if (usage.memoryMb > 10_240)
-    throw new UsageError(
+    throw new CostInputError(
       `${usage.name}: memoryMb must be at most 10240 (Lambda's maximum), got ${usage.memoryMb}`,
     );
   if (!(usage.architecture in prices.gbSecond)) {
-    throw new UsageError(
+    throw new CostInputError(
       `${usage.name}: architecture must be x86_64 or arm64, got ${String(usage.architecture)}`,
     );
   }
@@ -130,7 +130,7 @@ export function compareMemory(
   table: Prices = PRICES,
 ): FunctionCost[] {
   if (durationsMs.length !== 1 && durationsMs.length !== memorySizes.length) {
-    throw new UsageError(
+    throw new CostInputError(
       `give one duration, or one per memory size (${memorySizes.length}), got ${durationsMs.length}`,
     );
   }

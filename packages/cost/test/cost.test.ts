@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { compareMemory, dollars, functionCost, monthlyCost, PRICES, UsageError } from "../src/index.ts";
+import { CostInputError, compareMemory, dollars, functionCost, monthlyCost, PRICES } from "../src/index.ts";
 
 const seed = {
   name: "seed-example",
@@ -49,21 +49,21 @@ describe("Lambda cost model", () => {
     expect(rows.map((r) => r.gbSeconds)).to.deep.equal([100_000, 100_000, 105_000, 110_000]);
     expect(() =>
       compareMemory({ name: "f", architecture: "arm64", invocations: 1 }, [128, 256], [1, 2, 3]),
-    ).to.throw(UsageError, /one per memory size/);
+    ).to.throw(CostInputError, /one per memory size/);
   });
 
   it("names the function and field of bad input", () => {
     expect(() => functionCost({ ...seed, invocations: -1 })).to.throw(
-      UsageError,
+      CostInputError,
       "seed-example: invocations must be a number ≥ 0, got -1",
     );
-    expect(() => functionCost({ ...seed, durationMs: Number.NaN })).to.throw(UsageError, /durationMs/);
+    expect(() => functionCost({ ...seed, durationMs: Number.NaN })).to.throw(CostInputError, /durationMs/);
     expect(() => functionCost({ ...seed, memoryMb: 64 })).to.throw(
-      UsageError,
+      CostInputError,
       /memoryMb must be a number ≥ 128/,
     );
     expect(() => functionCost({ ...seed, architecture: "mips" as "arm64" })).to.throw(
-      UsageError,
+      CostInputError,
       /architecture must be x86_64 or arm64/,
     );
   });

@@ -1,6 +1,8 @@
 export { upsertComment } from "./github.ts";
 export type { NormalStatement, StatementDiff } from "./iam-diff.ts";
 export { diffPolicies, iamChanges, normalise } from "./iam-diff.ts";
+export type { Delivery, ReviewInput, ReviewSources } from "./inputs.ts";
+export { deliverReviews, ReviewInputError, reviewedCommit, reviewInputs, toolVersions } from "./inputs.ts";
 export type { ChangeSet, ResourceChange } from "./plan.ts";
 export { countChanges, PlanFormatError, parsePlan } from "./plan.ts";
 export type { RenderOptions } from "./render.ts";
