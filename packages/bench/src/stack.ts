@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { type DevStack, type ObservedCall, startDev } from "@lambdaform/local";
+import { type DevOptions, type DevStack, type ObservedCall, startDev } from "@lambdaform/local";
 import { freePort } from "@lambdaform/moto";
 import { type LoadResult, loadAfterWarmup } from "./load.ts";
 import { type Stat, stat } from "./stats.ts";
@@ -51,23 +51,25 @@ export async function benchStack(
   // The processor's PutItem, as moto acknowledged it: the moment the row exists. Timing by this
   // instead of polling GetItem keeps the measurement from loading moto itself.
   const rowWritten = new Map<string, () => void>();
-  const options = {
+  const options: DevOptions = {
     stage: "dev",
     stackDir,
     dataDir,
     ephemeral: false,
     port,
-    iam: "enforce" as const,
+    iam: "enforce",
     instances: 3,
     progress: (line: string) => progress(`stack: ${line}`),
     functionLog: () => {},
-    schedules: false,
-    // The dev stage throttles at 50 req/s: the load would measure 429s, not the function path.
-    apiThrottling: false,
-    observe: (call: ObservedCall) => {
-      if (call.operation?.action !== "dynamodb:PutItem" || call.status !== 200) return;
-      const key = JSON.parse(call.requestBody.toString("utf8"))?.Item?.file_key?.S;
-      if (typeof key === "string") rowWritten.get(key)?.();
+    hooks: {
+      schedules: false,
+      // The dev stage throttles at 50 req/s: the load would measure 429s, not the function path.
+      apiThrottling: false,
+      observe: (call: ObservedCall) => {
+        if (call.operation?.action !== "dynamodb:PutItem" || call.status !== 200) return;
+        const key = JSON.parse(call.requestBody.toString("utf8"))?.Item?.file_key?.S;
+        if (typeof key === "string") rowWritten.get(key)?.();
+      },
     },
   };
   let dev: DevStack | undefined;
@@ -115,7 +117,7 @@ export async function benchStack(
       credentials: { accessKeyId: "bench", secretAccessKey: "bench" },
       forcePathStyle: true,
     });
-    const bucket = dev.deployed.buckets[0] ?? "";
+    const bucket = dev.current().deployed.buckets[0] ?? "";
     const latencies: number[] = [];
     for (let i = 0; i < uploads; i++) {
       const key = `uploads/bench-${i}.txt`;

@@ -1,18 +1,17 @@
-export type { DevOptions, DevStack } from "./dev/dev.ts";
+export type { DevHooks, DevOptions, DevStack } from "./dev/dev.ts";
 export { startDev } from "./dev/dev.ts";
-export type { ObservedCall } from "./dev/gateway.ts";
-export type { EventType } from "./events/index.ts";
-export {
-  apiGatewayProxyEvent,
-  EVENT_TYPES,
-  eventType,
-  generateEvent,
-  s3PutEvent,
-  scheduledEvent,
-} from "./events/index.ts";
+export type { ObservedCall } from "./gateway/gateway.ts";
+export type { Routing } from "./gateway/routing.ts";
+export { functionCredentials, LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./identity.ts";
+export { UnknownNameError } from "./names.ts";
 export type { AsyncOutcome } from "./runtime/function-runtime.ts";
 export { FunctionRuntime, ThrottledError } from "./runtime/function-runtime.ts";
-export { LOCAL_ACCOUNT_ID, LocalRuntime } from "./runtime/local-runtime.ts";
+export { LocalRuntime } from "./runtime/local-runtime.ts";
 export type { InvocationResult, LambdaError } from "./runtime/types.ts";
+export { apiGatewayProxyEvent } from "./sources/api-gateway/event.ts";
+export type { EventType } from "./sources/generate.ts";
+export { EVENT_TYPES, eventType, generateEvent } from "./sources/generate.ts";
+export { s3PutEvent } from "./sources/s3/event.ts";
+export { scheduledEvent } from "./sources/schedule/event.ts";
 export type { FunctionSpec, StackSpec } from "./stack/read-stack.ts";
 export { findFunction, readStack } from "./stack/read-stack.ts";

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocalRuntime, type LocalRuntimeOptions } from "../src/runtime/local-runtime.ts";
+import type { InvocationResult } from "../src/runtime/types.ts";
 import { readStack } from "../src/stack/read-stack.ts";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/functions/", import.meta.url));
@@ -91,4 +92,40 @@ export function fixtureRuntime(
     retryDelayMs: () => 20,
     ...options,
   });
+}
+
+/** What the probe fixture answers: its own counters, its context and its environment. */
+export type ProbeResult = {
+  invocations: number;
+  loadedAt: number;
+  remaining: number;
+  heapLimitMb: number;
+  context: Record<string, string>;
+  env: Record<string, string | undefined>;
+};
+export const probe = (result: InvocationResult) => result.payload as ProbeResult;
+export const report = (result: InvocationResult) => result.logs.find((l) => l.startsWith("REPORT")) ?? "";
+
+/**
+ * The fixture functions the runtime suites share. The host gets a variable that must not leak into
+ * any function's environment.
+ */
+export function probeRuntime(): LocalRuntime {
+  process.env.HOST_ONLY_SECRET = "must-not-leak";
+  return fixtureRuntime(
+    [
+      { fixture: "probe", name: "probe", timeoutSeconds: 1, environment: { GREETING: "hi" } },
+      { fixture: "probe", name: "small", memoryMb: 128, timeoutSeconds: 10 },
+      { fixture: "probe", name: "async", async: { retries: 2, queue: "lambdaform-test-async-dlq" } },
+      { fixture: "probe", name: "default-async" },
+      { fixture: "probe", name: "reserved", reservedConcurrency: 1, timeoutSeconds: 5 },
+      { fixture: "broken-init", name: "broken" },
+    ],
+    { extraEnv: { AWS_ENDPOINT_URL: "http://127.0.0.1:4566" } },
+  );
+}
+
+export async function closeProbeRuntime(runtime: LocalRuntime): Promise<void> {
+  delete process.env.HOST_ONLY_SECRET;
+  await runtime.close();
 }

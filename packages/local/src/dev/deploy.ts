@@ -7,6 +7,7 @@ import {
   terraform,
   terraformEnv,
 } from "@lambdaform/infra";
+import { ADMIN_ENV } from "../identity.ts";
 
 /** The services the stack uses, as the AWS provider names their endpoint settings. */
 const SERVICES = [
@@ -23,12 +24,6 @@ const SERVICES = [
   "sqs",
   "sts",
 ] as const;
-
-/** Credentials Terraform and the user's CLI use locally: the gateway treats them as the account's admin. */
-export const ADMIN_CREDENTIALS = {
-  AWS_ACCESS_KEY_ID: "lambdaform-admin",
-  AWS_SECRET_ACCESS_KEY: "lambdaform-admin",
-} as const;
 
 /**
  * The provider override that points Terraform at the local gateway: every endpoint, path-style S3,
@@ -133,7 +128,7 @@ async function prepareLocal(
   }
   const { env } = terraformEnv(awsProviderVersion(stack), {
     ...process.env,
-    ...ADMIN_CREDENTIALS,
+    ...ADMIN_ENV,
     AWS_REGION: "",
   });
   if (!existsSync(join(workdir, ".terraform"))) onProgress("terraform init");
@@ -195,6 +190,6 @@ export async function applyLocally(
 
 /** `terraform show -json` of the applied state. */
 export async function readState(workdir: string, providerVersion: string): Promise<Record<string, unknown>> {
-  const { env } = terraformEnv(providerVersion, { ...process.env, ...ADMIN_CREDENTIALS });
+  const { env } = terraformEnv(providerVersion, { ...process.env, ...ADMIN_ENV });
   return JSON.parse(await terraform(["show", "-json", "-no-color"], { cwd: workdir, env }));
 }

@@ -1,4 +1,5 @@
-import type { PolicyDocument } from "./iam.ts";
+import type { PolicyDocument } from "../gateway/iam.ts";
+import { arnLocation, functionNameFromArn, LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../identity.ts";
 
 type StateResource = { type: string; name: string; values: Record<string, unknown> };
 
@@ -56,12 +57,10 @@ function resources(state: Record<string, unknown>): StateResource[] {
   return out;
 }
 
-const functionNameOfArn = (arn: string) => arn.split(":")[6] ?? "";
-
 /** `arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function arn>/invocations` → function name. */
 export function functionOfIntegrationUri(uri: string): string | undefined {
   const match = /\/functions\/(arn:[^/]+)\/invocations$/.exec(uri);
-  return match?.[1] ? functionNameOfArn(match[1]) : undefined;
+  return match?.[1] ? functionNameFromArn(match[1]) : undefined;
 }
 
 /** Builds the model of the deployed system from Terraform's state. */
@@ -84,10 +83,10 @@ export function readDeployed(state: Record<string, unknown>): Deployed {
       ];
     }),
   );
-  const firstArn = String(
-    byType("aws_lambda_function")[0]?.arn ?? "arn:aws:lambda:us-east-1:123456789012:function:x",
-  );
-  const [, , , region = "us-east-1", accountId = "123456789012"] = firstArn.split(":");
+  const { region, accountId } = arnLocation(String(byType("aws_lambda_function")[0]?.arn ?? "")) ?? {
+    region: LOCAL_REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+  };
 
   const apiResources = byType("aws_api_gateway_resource");
   const integrations = byType("aws_api_gateway_integration");
@@ -137,7 +136,7 @@ export function readDeployed(state: Record<string, unknown>): Deployed {
     schedule: rule.schedule_expression ? String(rule.schedule_expression) : undefined,
     targets: targets
       .filter((t) => t.rule === rule.name && String(t.arn).includes(":function:"))
-      .map((t) => ({ functionName: functionNameOfArn(String(t.arn)) })),
+      .map((t) => ({ functionName: functionNameFromArn(String(t.arn)) })),
   }));
 
   return {

@@ -5,10 +5,9 @@ import {
   ResourceAlreadyExistsException,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { MotoClientConfig } from "../gateway/moto-link.ts";
+import { functionCredentials, functionNameFromArn } from "../identity.ts";
 import type { FailureDestination, InvocationRecord } from "../runtime/dead-letters.ts";
-import { functionCredentials } from "./gateway.ts";
-
-const adminCredentials = { accessKeyId: "lambdaform-admin", secretAccessKey: "lambdaform-admin" };
 
 /** PutLogEvents limits: 10,000 events and 1,048,576 bytes (each message's UTF-8 size plus 26). */
 const MAX_BATCH_EVENTS = 10_000;
@@ -42,7 +41,8 @@ export function logBatches(events: ReadonlyArray<LogEvent>): LogEvent[][] {
 /**
  * Writes function log lines into their CloudWatch Logs group in moto, as Lambda does
  * (`/aws/lambda/<function>`, one stream per execution environment), in batches within
- * PutLogEvents' limits, twice a second.
+ * PutLogEvents' limits, twice a second. It writes as the Lambda service, straight through the
+ * gateway's moto link.
  */
 export class LogShipper {
   private readonly client: CloudWatchLogsClient;
@@ -54,11 +54,10 @@ export class LogShipper {
   private pendingEvents = 0;
 
   constructor(
-    endpoint: string,
-    region: string,
+    moto: MotoClientConfig,
     private readonly onError: (message: string) => void,
   ) {
-    this.client = new CloudWatchLogsClient({ endpoint, region, credentials: adminCredentials });
+    this.client = new CloudWatchLogsClient(moto);
   }
 
   add(functionName: string, stream: string, message: string): void {
@@ -132,16 +131,19 @@ export class SqsDestination implements FailureDestination {
   // One client per function and one URL per queue, reused across deliveries.
   private readonly clients = new Map<string, SQSClient>();
   private readonly queueUrls = new Map<string, string>();
+  private readonly region: string;
 
+  /** `moto` looks queue URLs up (as the Lambda service); sends go through the gateway as the function. */
   constructor(
+    moto: MotoClientConfig,
     private readonly gatewayEndpoint: string,
-    private readonly region: string,
   ) {
-    this.admin = new SQSClient({ endpoint: gatewayEndpoint, region, credentials: adminCredentials });
+    this.admin = new SQSClient(moto);
+    this.region = moto.region;
   }
 
   async deliver(queueName: string, record: InvocationRecord): Promise<void> {
-    const functionName = record.requestContext.functionArn.split(":")[6] ?? "";
+    const functionName = functionNameFromArn(record.requestContext.functionArn);
     let QueueUrl = this.queueUrls.get(queueName);
     if (!QueueUrl) {
       QueueUrl = (await this.admin.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? "";

@@ -7,13 +7,29 @@ export interface Operation {
   readonly action: string;
   readonly resource: string;
   readonly context: Readonly<Record<string, string | undefined>>;
-  /** For S3 object writes: the bucket and key, so the gateway can send notifications. */
-  readonly s3Object?: {
-    readonly bucket: string;
-    readonly key: string;
-    readonly write?: "Put" | "Copy" | "CompleteMultipartUpload";
-  };
-  readonly s3Bucket?: string;
+}
+
+/** What an S3 call acts on: the bucket, the key for object calls, and which kind of write it is. */
+export interface S3Target {
+  readonly bucket: string;
+  readonly key?: string;
+  /** For object writes: the event name's suffix S3 notifies them with (`ObjectCreated:<write>`). */
+  readonly write?: "Put" | "Copy" | "CompleteMultipartUpload";
+}
+
+/** The signature's claims: who signs, for which region and service. */
+export interface Signature {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly service: string;
+}
+
+/** One signed AWS API call, read once: the signer, the IAM operation and, for S3, its target. */
+export interface Call {
+  readonly signature: Signature;
+  /** undefined when the gateway does not recognise the operation (denied to functions). */
+  readonly operation?: Operation;
+  readonly s3?: S3Target;
 }
 
 export interface RequestFacts {
@@ -24,9 +40,7 @@ export interface RequestFacts {
 }
 
 /** The access key id and signing service of a SigV4-signed request (header or presigned query). */
-export function signatureOf(
-  facts: Pick<RequestFacts, "headers" | "url">,
-): { accessKeyId: string; region: string; service: string } | undefined {
+export function signatureOf(facts: Pick<RequestFacts, "headers" | "url">): Signature | undefined {
   const header = facts.headers.authorization;
   const credential =
     (typeof header === "string" ? /Credential=([^,\s]+)/.exec(header)?.[1] : undefined) ??
@@ -65,7 +79,7 @@ function queueArn(queueUrl: string, region: string, account: string): string {
   return `arn:aws:sqs:${region}:${parts[0] ?? account}:${parts[1] ?? ""}`;
 }
 
-function s3Operation(facts: RequestFacts): Operation {
+function s3Call(facts: RequestFacts): { operation: Operation; s3: S3Target } {
   const [bucket = "", ...keyParts] = facts.url.pathname.replace(/^\//, "").split("/");
   const key = decodeURIComponent(keyParts.join("/"));
   const q = facts.url.searchParams;
@@ -86,14 +100,14 @@ function s3Operation(facts: RequestFacts): Operation {
       method === "GET" && !sub
         ? "s3:ListBucket"
         : `s3:${method === "GET" ? "Get" : method === "DELETE" ? "Delete" : "Put"}Bucket${sub ? sub[0]?.toUpperCase() + sub.slice(1) : ""}`;
-    return { service: "s3", action, resource: `arn:aws:s3:::${bucket}`, context, s3Bucket: bucket };
+    return {
+      operation: { service: "s3", action, resource: `arn:aws:s3:::${bucket}`, context },
+      s3: { bucket },
+    };
   }
-  const object = (action: string, write?: "Put" | "Copy" | "CompleteMultipartUpload"): Operation => ({
-    service: "s3",
-    action,
-    resource: `arn:aws:s3:::${bucket}/${key}`,
-    context,
-    s3Object: write ? { bucket, key, write } : { bucket, key },
+  const object = (action: string, write?: S3Target["write"]) => ({
+    operation: { service: "s3", action, resource: `arn:aws:s3:::${bucket}/${key}`, context },
+    s3: write ? { bucket, key, write } : { bucket, key },
   });
   const versioned = q.has("versionId");
   if (method === "GET" || method === "HEAD")
@@ -106,15 +120,33 @@ function s3Operation(facts: RequestFacts): Operation {
 }
 
 /**
- * Works out the IAM action, resource and condition keys of an AWS API call, for the services this
- * system's functions call. Returns undefined for anything else (the gateway then refuses a function
- * caller: unknown means not allowed).
+ * Reads a signed AWS API call once: who signed it, and its IAM action, resource and condition keys
+ * for the services this system's functions call (the operation is undefined for anything else, and
+ * the gateway then refuses a function caller: unknown means not allowed). Returns undefined for an
+ * unsigned request.
  */
-export function classify(facts: RequestFacts, region: string, account: string): Operation | undefined {
+export function classify(facts: RequestFacts, region: string, account: string): Call | undefined {
   const signature = signatureOf(facts);
-  if (!signature) return undefined;
-  const service = signature.service;
-  if (service === "s3") return s3Operation(facts);
+  return signature ? classifySigned(facts, signature, region, account) : undefined;
+}
+
+/** {@link classify} for a request whose signature was already read. */
+export function classifySigned(
+  facts: RequestFacts,
+  signature: Signature,
+  region: string,
+  account: string,
+): Call {
+  if (signature.service === "s3") return { signature, ...s3Call(facts) };
+  return { signature, operation: operationOf(signature.service, facts, region, account) };
+}
+
+function operationOf(
+  service: string,
+  facts: RequestFacts,
+  region: string,
+  account: string,
+): Operation | undefined {
   const target = header(facts.headers, "x-amz-target");
   if (target) {
     const operation = target.split(".").at(-1) ?? "";
@@ -174,46 +206,5 @@ export function classify(facts: RequestFacts, region: string, account: string): 
       };
     default:
       return undefined;
-  }
-}
-
-/** The service's own AccessDenied answer, naming the principal, the action and the resource. */
-export function accessDenied(
-  operation: Pick<Operation, "service" | "action" | "resource">,
-  principalArn: string,
-  why: string,
-  requestId: string,
-): { status: number; headers: Record<string, string>; body: string } {
-  const message = `User: ${principalArn} is not authorized to perform: ${operation.action} on resource: ${operation.resource} because ${why}`;
-  const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  switch (operation.service) {
-    case "s3":
-      return {
-        status: 403,
-        headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>${xmlEscape(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
-      };
-    case "ec2":
-      return {
-        status: 403,
-        headers: { "content-type": "text/xml" },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation. ${xmlEscape(message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
-      };
-    case "monitoring":
-      return {
-        status: 403,
-        headers: {
-          "content-type": "application/x-amz-json-1.0",
-          "x-amzn-requestid": requestId,
-          "x-amzn-query-error": "AccessDenied;Sender",
-        },
-        body: JSON.stringify({ __type: "AccessDenied", message }),
-      };
-    default:
-      return {
-        status: 400,
-        headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": requestId },
-        body: JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", message }),
-      };
   }
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { FunctionSpec } from "../stack/read-stack.ts";
 import type { FailureDestination, InvocationRecord } from "./dead-letters.ts";
-import { ExecutionEnvironment, newLogStreamName, type RawOutcome } from "./environment.ts";
-import type { InvocationResult, LambdaError, LogSink } from "./types.ts";
-
-const MB = 1024 * 1024;
+import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import { type FramedOutcome, frameInvocation } from "./report.ts";
+import type { InvocationResult, LogSink } from "./types.ts";
 
 /** Raised when reserved concurrency is exhausted: Lambda's 429 TooManyRequestsException. */
 export class ThrottledError extends Error {
@@ -147,51 +146,19 @@ export class FunctionRuntime {
     requestId: string,
     env: ExecutionEnvironment,
     cold: boolean,
-    outcome:
-      | RawOutcome
-      | {
-          ok: false;
-          error: LambdaError;
-          durationMs: number;
-          maxMemoryBytes: number;
-          fatal: true;
-          lines: string[];
-        },
+    outcome: FramedOutcome,
   ): InvocationResult {
-    const initDurationMs = cold ? env.initDurationMs : undefined;
-    // Since August 2025 Lambda bills the init phase of on-demand zip functions too.
-    const billedDurationMs = Math.ceil(outcome.durationMs + (initDurationMs ?? 0));
-    const maxMemoryUsedMb = Math.min(this.spec.memoryMb, Math.max(1, Math.ceil(outcome.maxMemoryBytes / MB)));
-    const status = outcome.ok
-      ? ""
-      : outcome.error?.errorType === "Sandbox.Timedout"
-        ? "\tStatus: timeout"
-        : outcome.fatal
-          ? `\tStatus: error\tError Type: ${outcome.error?.errorType}`
-          : "";
-    const report =
-      `REPORT RequestId: ${requestId}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${billedDurationMs} ms` +
-      `\tMemory Size: ${this.spec.memoryMb} MB\tMax Memory Used: ${maxMemoryUsedMb} MB` +
-      (initDurationMs === undefined ? "" : `\tInit Duration: ${initDurationMs.toFixed(2)} ms`) +
-      status;
-    const start = `START RequestId: ${requestId} Version: $LATEST`;
-    const end = `END RequestId: ${requestId}`;
-    const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
-    this.options.onLog?.(end, meta);
-    this.options.onLog?.(report, meta);
-    return {
+    const result = frameInvocation({
       requestId,
       functionName: this.spec.name,
-      functionError: outcome.ok ? undefined : "Unhandled",
-      payload: outcome.ok ? JSON.parse(outcome.payloadJson ?? "null") : outcome.error,
-      coldStart: cold,
-      durationMs: outcome.durationMs,
-      billedDurationMs,
-      initDurationMs,
-      memorySizeMb: this.spec.memoryMb,
-      maxMemoryUsedMb,
-      logs: [start, ...outcome.lines, end, report],
-    };
+      memoryMb: this.spec.memoryMb,
+      initDurationMs: cold ? env.initDurationMs : undefined,
+      outcome,
+    });
+    const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
+    // START and the function's own lines were logged as they happened; END and REPORT close it.
+    for (const line of result.logs.slice(-2)) this.options.onLog?.(line, meta);
+    return result;
   }
 
   /**

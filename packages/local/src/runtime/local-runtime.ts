@@ -1,12 +1,10 @@
 import { join } from "node:path";
+import { functionNameFromArn, LOCAL_ACCOUNT_ID } from "../identity.ts";
 import { type FunctionSpec, findFunction, type StackSpec } from "../stack/read-stack.ts";
 import { unpackFunction } from "./artifact.ts";
 import { type DeadLetter, DeadLetterStore, type FailureDestination } from "./dead-letters.ts";
 import { type AsyncOutcome, FunctionRuntime } from "./function-runtime.ts";
 import type { LogSink } from "./types.ts";
-
-/** The account id used locally (moto's default, and the one the event generators use). */
-export const LOCAL_ACCOUNT_ID = "123456789012";
 
 export interface LocalRuntimeOptions {
   /** Where unpacked bundles and the local dead-letter store live (e.g. `.lambdaform`). */
@@ -76,8 +74,7 @@ export class LocalRuntime {
     const letters = this.deadLetters.list(queueName).filter((l) => !ids || ids.includes(l.id));
     const results: Array<{ letter: DeadLetter; outcome: AsyncOutcome }> = [];
     for (const letter of letters) {
-      const functionName = letter.record.requestContext.functionArn.split(":")[6] ?? "";
-      const runtime = this.function(functionName);
+      const runtime = this.function(functionNameFromArn(letter.record.requestContext.functionArn));
       this.deadLetters.remove(queueName, [letter.id]);
       const { completion } = runtime.invokeAsync(letter.record.requestPayload);
       results.push({ letter, outcome: await completion });

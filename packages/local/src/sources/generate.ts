@@ -1,8 +1,10 @@
+import { LOCAL_REGION } from "../identity.ts";
+import { UnknownNameError } from "../names.ts";
 import type { StackSpec } from "../stack/read-stack.ts";
-import { type ApiGatewayOptions, apiGatewayProxyEvent, curlHeaders } from "./api-gateway.ts";
+import { type ApiGatewayOptions, apiGatewayProxyEvent, curlHeaders } from "./api-gateway/event.ts";
 import { newVersionId } from "./ids.ts";
-import { type S3PutOptions, s3PutEvent } from "./s3.ts";
-import { type ScheduledOptions, scheduledEvent } from "./scheduled.ts";
+import { type S3PutOptions, s3PutEvent } from "./s3/event.ts";
+import { type ScheduledOptions, scheduledEvent } from "./schedule/event.ts";
 
 /** The event types `pnpm event` and `pnpm invoke --type` know, with their aliases. */
 export const EVENT_TYPES = {
@@ -12,15 +14,17 @@ export const EVENT_TYPES = {
 } as const;
 export type EventType = keyof typeof EVENT_TYPES;
 
-/** Resolves a type name or alias, or throws listing the valid ones. */
+/** The event types with their aliases, as usage text and errors list them. */
+export const EVENT_TYPE_CHOICES = Object.entries(EVENT_TYPES).map(
+  ([type, aliases]) => `${type} (${aliases.join(", ")})`,
+);
+
+/** Resolves a type name or alias, or throws an {@link UnknownNameError} listing the valid ones. */
 export function eventType(name: string): EventType {
   for (const [type, aliases] of Object.entries(EVENT_TYPES)) {
     if (type === name || (aliases as readonly string[]).includes(name)) return type as EventType;
   }
-  const valid = Object.entries(EVENT_TYPES)
-    .map(([type, aliases]) => `${type} (${aliases.join(", ")})`)
-    .join("; ");
-  throw new Error(`Unknown event type "${name}". Valid types: ${valid}.`);
+  throw new UnknownNameError("event type", name, EVENT_TYPE_CHOICES, { label: "Valid types" });
 }
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -29,7 +33,7 @@ type Resources = Record<string, Record<string, Record<string, unknown>>>;
 export function stackDefaults(stack: StackSpec | undefined, accountId: string) {
   const resources = (stack?.json.resource ?? {}) as Resources;
   const first = (type: string) => Object.values(resources[type] ?? {})[0];
-  const region = stack?.region ?? "us-east-1";
+  const region = stack?.region ?? LOCAL_REGION;
   const bucketPrefix = String(first("aws_s3_bucket")?.bucket_prefix ?? "lambdaform-uploads-");
   const versioning = first("aws_s3_bucket_versioning")?.versioning_configuration as
     | { status?: string }
@@ -94,8 +98,3 @@ export function generateEvent(
       });
   }
 }
-
-export { apiGatewayProxyEvent, curlHeaders, requestTime } from "./api-gateway.ts";
-export { newVersionId, nextSequencer } from "./ids.ts";
-export { s3PutEvent } from "./s3.ts";
-export { scheduledEvent } from "./scheduled.ts";

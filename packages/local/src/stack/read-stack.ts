@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { LOCAL_REGION } from "../identity.ts";
+import { UnknownNameError } from "../names.ts";
 
 /** Everything the runtime needs to run one function, read from the synthesized Terraform. */
 export interface FunctionSpec {
@@ -93,7 +95,7 @@ export function readStack(stackDir: string): StackSpec {
   if (!existsSync(file)) throw new Error(`No synthesized stack at ${file}. Run \`pnpm synth\` first.`);
   const json = JSON.parse(readFileSync(file, "utf8")) as TerraformJson;
   const name = dir.split("/").at(-1) ?? "stack";
-  const region = String(json.provider?.aws?.[0]?.region ?? "us-east-1");
+  const region = String(json.provider?.aws?.[0]?.region ?? LOCAL_REGION);
   const functions = Object.entries(json.resource?.aws_lambda_function ?? {}).map(([id, fn]): FunctionSpec => {
     const functionName = String(fn.function_name);
     const variables = ((fn.environment as { variables?: Record<string, unknown> } | undefined)?.variables ??
@@ -120,10 +122,14 @@ export function readStack(stackDir: string): StackSpec {
   return { name, dir, region, functions, json };
 }
 
-/** Finds a function by its full or short name, or throws listing the valid choices. */
+/** Finds a function by its full or short name, or throws an {@link UnknownNameError} listing the valid choices. */
 export function findFunction(stack: StackSpec, name: string): FunctionSpec {
   const found = stack.functions.find((fn) => fn.name === name || fn.shortName === name);
   if (found) return found;
-  const choices = stack.functions.map((fn) => fn.shortName).join(", ");
-  throw new Error(`Unknown function "${name}" in stack ${stack.name}. Valid choices: ${choices}.`);
+  throw new UnknownNameError(
+    "function",
+    name,
+    stack.functions.map((fn) => fn.shortName),
+    { where: `in stack ${stack.name}` },
+  );
 }

@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { synthesize } from "@lambdaform/infra";
 import { freePort } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { readStack } from "../src/stack/read-stack.ts";
+import { readStack } from "../../src/stack/read-stack.ts";
 
-const CLI = fileURLToPath(new URL("../bin/lambdaform.mjs", import.meta.url));
+const CLI = fileURLToPath(new URL("../../bin/lambdaform.mjs", import.meta.url));
 
 describe("lambdaform CLI on the real functions and stack", function () {
   this.timeout(60_000);

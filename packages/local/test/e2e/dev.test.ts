@@ -16,7 +16,7 @@ import {
   requirePrerequisite,
 } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { type DevStack, startDev } from "../src/dev/dev.ts";
+import { type DevStack, startDev } from "../../src/dev/dev.ts";
 
 const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
@@ -58,10 +58,10 @@ describe("pnpm dev: the whole system on moto", function () {
       instances: 3,
       progress: (line) => lines.push(line),
       functionLog: (name, line) => lines.push(`[${name}] ${line}`),
-      schedules: false,
+      hooks: { schedules: false },
     });
-  const bucket = () => dev?.deployed.buckets[0] ?? "";
-  const table = () => dev?.deployed.tables[0] ?? "";
+  const bucket = () => dev?.current().deployed.buckets[0] ?? "";
+  const table = () => dev?.current().deployed.tables[0] ?? "";
   const row = async (key: string) =>
     (await clients().dynamodb.send(new GetItemCommand({ TableName: table(), Key: { file_key: { S: key } } })))
       .Item;
@@ -127,7 +127,7 @@ describe("pnpm dev: the whole system on moto", function () {
       status: { S: "processed" },
       bucket_name: { S: bucket() },
     });
-    await dev?.runtime.drain();
+    await dev?.current().runtime.drain();
     for (const key of ["notes/x.txt", "uploads/x.csv", "uploads/xtxt"])
       expect(await row(key), key).to.equal(undefined);
   });

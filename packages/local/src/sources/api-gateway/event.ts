@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import { randomToken } from "./ids.ts";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../../identity.ts";
+import { randomToken } from "../ids.ts";
 
 /**
  * The event as API Gateway really sends it. @types/aws-lambda types the header maps as never null,
@@ -83,7 +84,7 @@ export function apiGatewayProxyEvent(options: ApiGatewayOptions = {}): ApiGatewa
   const resource = options.resource ?? path;
   const stage = options.stage ?? "prod";
   const apiId = options.apiId ?? "a1b2c3d4e5";
-  const region = options.region ?? "us-east-1";
+  const region = options.region ?? LOCAL_REGION;
   const now = options.now ?? new Date();
   const sourceIp = options.sourceIp ?? "127.0.0.1";
   const [headers, multiValueHeaders] = maps(options.headers);
@@ -103,7 +104,7 @@ export function apiGatewayProxyEvent(options: ApiGatewayOptions = {}): ApiGatewa
     pathParameters: nonEmpty(options.pathParameters),
     stageVariables: nonEmpty(options.stageVariables),
     requestContext: {
-      accountId: options.accountId ?? "123456789012",
+      accountId: options.accountId ?? LOCAL_ACCOUNT_ID,
       apiId,
       domainName: `${apiId}.execute-api.${region}.amazonaws.com`,
       domainPrefix: apiId,

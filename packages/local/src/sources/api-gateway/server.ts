@@ -1,14 +1,30 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
-import { apiGatewayProxyEvent } from "../events/api-gateway.ts";
-import type { LocalRuntime } from "../runtime/local-runtime.ts";
-import type { DeployedApi, DeployedRoute } from "./deployed.ts";
+import type { DeployedApi, DeployedRoute } from "../../dev/deployed.ts";
+import type { Reply } from "../../http/reply.ts";
+import type { LocalRuntime } from "../../runtime/local-runtime.ts";
+import { apiGatewayProxyEvent } from "./event.ts";
 
-/** An HTTP answer. */
-export interface Reply {
-  readonly status: number;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Buffer | string;
+/** A request as API Gateway's front end reads it: plain data, so it needs no socket to test. */
+export interface ApiRequest {
+  readonly method: string;
+  /** Path and query string. */
+  readonly url: URL;
+  /** The Host header (the `<api-id>.execute-api.localhost` form selects the API). */
+  readonly host: string;
+  /** Header names and values in the order received, as `IncomingMessage.rawHeaders` holds them. */
+  readonly rawHeaders: ReadonlyArray<string>;
+  readonly body: Buffer;
+  readonly sourceIp: string;
+}
+
+/** What one deployment serves: fixed until the next deploy swaps in a new server. */
+export interface ApiGatewayDeployment {
+  readonly apis: ReadonlyArray<DeployedApi>;
+  readonly runtime: LocalRuntime;
+  readonly region: string;
+  readonly accountId: string;
+  /** Stage throttling (on unless a benchmark measures the function path instead of the 429s). */
+  readonly throttling: boolean;
 }
 
 const json = (status: number, body: unknown, requestId: string): Reply => ({
@@ -96,42 +112,35 @@ function validProxyResponse(payload: unknown): payload is {
 
 /**
  * Serves the deployed REST APIs as API Gateway does: `/<stage>/<path>` (or the execute-api host
- * form), a faithful v1 proxy event, and API Gateway's own answers for what goes wrong.
+ * form), a faithful v1 proxy event, and API Gateway's own answers for what goes wrong. One server
+ * per deployment: a redeploy builds a new one.
  */
 export class ApiGatewayServer {
   private readonly buckets = new Map<string, TokenBucket>();
 
-  constructor(
-    private readonly apis: () => ReadonlyArray<DeployedApi>,
-    private readonly runtime: () => LocalRuntime | undefined,
-    private readonly region: () => string,
-    private readonly accountId: () => string,
-    /** Off only for benchmarks that measure the function path rather than the stage's 429s. */
-    private readonly throttling = true,
-  ) {}
+  constructor(private readonly deployment: ApiGatewayDeployment) {}
 
   /** The API a request is for: by execute-api host, else the first API with a matching stage. */
-  private select(request: IncomingMessage, url: URL) {
-    const host = String(request.headers.host ?? "");
-    const hostApi = /^([a-z0-9]+)\.execute-api\./.exec(host)?.[1];
-    const [stage = "", ...rest] = url.pathname.split("/").filter(Boolean);
+  private select(request: ApiRequest) {
+    const hostApi = /^([a-z0-9]+)\.execute-api\./.exec(request.host)?.[1];
+    const [stage = "", ...rest] = request.url.pathname.split("/").filter(Boolean);
     const path = `/${rest.join("/")}`;
-    const candidates = this.apis().filter((api) => (hostApi ? api.id === hostApi : true));
+    const candidates = this.deployment.apis.filter((api) => (hostApi ? api.id === hostApi : true));
     const api = candidates.find((a) => a.stages.some((s) => s.name === stage));
     return api ? { api, stage: api.stages.find((s) => s.name === stage), path } : undefined;
   }
 
-  async handle(request: IncomingMessage, url: URL, body: Buffer): Promise<Reply> {
+  async handle(request: ApiRequest): Promise<Reply> {
     const requestId = randomUUID();
-    const selected = this.select(request, url);
-    const method = String(request.method ?? "GET").toUpperCase();
+    const selected = this.select(request);
+    const method = request.method.toUpperCase();
     const matched = selected && matchRoute(selected.api.routes, selected.path, method);
-    const runtime = this.runtime();
-    if (!selected?.stage || !matched || !runtime)
+    if (!selected?.stage || !matched)
       return json(403, { message: "Missing Authentication Token" }, requestId);
     const { api, stage, path } = selected;
+    const { runtime, throttling } = this.deployment;
 
-    if (this.throttling && stage.rateLimit !== undefined && stage.burstLimit !== undefined) {
+    if (throttling && stage.rateLimit !== undefined && stage.burstLimit !== undefined) {
       const key = `${api.id}/${stage.name}`;
       let bucket = this.buckets.get(key);
       if (!bucket) {
@@ -147,7 +156,7 @@ export class ApiGatewayServer {
       headers[name] = [...(headers[name] ?? []), request.rawHeaders[i + 1] ?? ""];
     }
     const query: Record<string, string[]> = {};
-    for (const [k, v] of url.searchParams) query[k] = [...(query[k] ?? []), v];
+    for (const [k, v] of request.url.searchParams) query[k] = [...(query[k] ?? []), v];
     const event = apiGatewayProxyEvent({
       method,
       path,
@@ -157,11 +166,11 @@ export class ApiGatewayServer {
       headers,
       query,
       pathParameters: matched.params,
-      body: body.length > 0 ? body.toString("utf8") : null,
-      sourceIp: (request.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      body: request.body.length > 0 ? request.body.toString("utf8") : null,
+      sourceIp: request.sourceIp,
       apiId: api.id,
-      accountId: this.accountId(),
-      region: this.region(),
+      accountId: this.deployment.accountId,
+      region: this.deployment.region,
     });
 
     let timer: NodeJS.Timeout | undefined;

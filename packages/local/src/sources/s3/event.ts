@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { encodeS3Key } from "@lambdaform/shared";
 import type { S3Event } from "aws-lambda";
-import { nextSequencer, randomToken } from "./ids.ts";
+import { LOCAL_REGION } from "../../identity.ts";
+import { nextSequencer, randomToken } from "../ids.ts";
 
 export interface S3PutOptions {
   readonly bucket: string;
@@ -40,7 +41,7 @@ export function s3PutEvent(options: S3PutOptions): S3Event {
       {
         eventVersion: "2.1",
         eventSource: "aws:s3",
-        awsRegion: options.region ?? "us-east-1",
+        awsRegion: options.region ?? LOCAL_REGION,
         eventTime: (options.eventTime ?? new Date()).toISOString(),
         eventName: options.eventName ?? "ObjectCreated:Put",
         userIdentity: { principalId: options.principalId ?? "AWS:AIDAJDPLRKLG7UEXAMPLE" },

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ScheduledEvent } from "aws-lambda";
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from "../../identity.ts";
 
 export interface ScheduledOptions {
   readonly ruleArn?: string;
@@ -13,8 +14,8 @@ export interface ScheduledOptions {
  * account, the rule's ARN in `resources`, the time without milliseconds, and an empty `detail`.
  */
 export function scheduledEvent(options: ScheduledOptions = {}): ScheduledEvent {
-  const region = options.region ?? "us-east-1";
-  const account = options.account ?? "123456789012";
+  const region = options.region ?? LOCAL_REGION;
+  const account = options.account ?? LOCAL_ACCOUNT_ID;
   if (!/^\d{12}$/.test(account)) throw new Error(`account must be 12 digits, got "${account}"`);
   return {
     version: "0",

@@ -79,10 +79,24 @@ export function parseSchedule(expression: string): NextFire {
   };
 }
 
+/** A rule to fire at its schedule. */
+export interface ScheduledRule {
+  readonly name: string;
+  readonly expression: string;
+  readonly fire: () => void;
+}
+
 /** Fires each rule at its schedule until stopped. */
 export class Scheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+
+  /** Fires these rules from now on, in place of any scheduled before (after a redeploy). */
+  replace(rules: ReadonlyArray<ScheduledRule>, onError: (message: string) => void): void {
+    this.stop();
+    this.stopped = false;
+    for (const rule of rules) this.schedule(rule.name, rule.expression, rule.fire, onError);
+  }
 
   schedule(name: string, expression: string, fire: () => void, onError: (message: string) => void): void {
     let next: NextFire;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { evaluate, type PolicyDocument, wildcardMatch } from "../src/dev/iam.ts";
+import { evaluate, type PolicyDocument, wildcardMatch } from "../../../src/gateway/iam.ts";
 
 const processorPolicy: PolicyDocument = {
   Version: "2012-10-17",

@@ -1,16 +1,12 @@
-import { createServer, type IncomingMessage, request } from "node:http";
-import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { ApiGatewayServer } from "../src/dev/api-gateway.ts";
-import type { DeployedApi } from "../src/dev/deployed.ts";
-import type { LocalRuntime } from "../src/runtime/local-runtime.ts";
-import { fixtureRuntime } from "./helpers.ts";
+import type { DeployedApi } from "../../../../src/dev/deployed.ts";
+import type { LocalRuntime } from "../../../../src/runtime/local-runtime.ts";
+import { ApiGatewayServer } from "../../../../src/sources/api-gateway/server.ts";
+import { fixtureRuntime } from "../../../helpers.ts";
 
 describe("local API Gateway", function () {
   this.timeout(30_000);
   let runtime: LocalRuntime;
-  let base: string;
-  let close: () => void;
   const api = (rateLimit?: number, burstLimit?: number): DeployedApi => ({
     id: "abc123defg",
     name: "LambdaAPI",
@@ -53,41 +49,32 @@ describe("local API Gateway", function () {
       },
     ],
   });
-  let deployed = api();
 
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    new Promise<{ status: number; headers: IncomingMessage["headers"]; body: string }>((resolve, reject) => {
-      const req = request(`${base}${path}`, { headers }, (res) => {
-        let body = "";
-        res.on("data", (c) => (body += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      });
-      req.on("error", reject);
-      req.end();
+  const deployment = (apis: ReadonlyArray<DeployedApi>, throttling: boolean) =>
+    new ApiGatewayServer({ apis, runtime, region: "eu-west-1", accountId: "123456789012", throttling });
+  // A plain request object: the server needs no socket.
+  const get = async (
+    path: string,
+    headers: Record<string, string> = {},
+    server = deployment([api()], true),
+  ) => {
+    const reply = await server.handle({
+      method: "GET",
+      url: new URL(path, "http://127.0.0.1"),
+      host: "127.0.0.1",
+      rawHeaders: Object.entries(headers).flat(),
+      body: Buffer.alloc(0),
+      sourceIp: "127.0.0.1",
     });
+    const lower = Object.fromEntries(Object.entries(reply.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    return { status: reply.status, headers: lower, body: reply.body.toString() };
+  };
 
-  before(async () => {
+  before(() => {
     runtime = fixtureRuntime([{ fixture: "probe", name: "probe", timeoutSeconds: 5 }]);
-    const server = new ApiGatewayServer(
-      () => [deployed],
-      () => runtime,
-      () => "eu-west-1",
-      () => "123456789012",
-    );
-    const http = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const reply = await server.handle(req, new URL(req.url ?? "/", "http://x"), Buffer.concat(chunks));
-      res.writeHead(reply.status, reply.headers);
-      res.end(reply.body);
-    });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", () => resolve()));
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    close = () => http.close();
   });
 
   after(async () => {
-    close();
     await runtime.close();
   });
 
@@ -138,15 +125,11 @@ describe("local API Gateway", function () {
   });
 
   it("answers 429 Too Many Requests beyond the stage's throttling", async () => {
-    deployed = api(5, 5);
-    try {
-      const statuses = await Promise.all(
-        Array.from({ length: 20 }, () => get("/prod/hello").then((r) => r.status)),
-      );
-      expect(statuses.filter((s) => s === 201).length).to.be.within(5, 6);
-      expect(statuses.filter((s) => s === 429).length).to.be.within(14, 15);
-    } finally {
-      deployed = api();
-    }
+    const throttled = deployment([api(5, 5)], true);
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () => get("/prod/hello", {}, throttled).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 201).length).to.be.within(5, 6);
+    expect(statuses.filter((s) => s === 429).length).to.be.within(14, 15);
   });
 });

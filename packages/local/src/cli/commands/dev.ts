@@ -1,0 +1,90 @@
+import { devDataDir } from "../../dev/control.ts";
+import {
+  buildAndSynth,
+  DATA_DIR_FLAG,
+  loadStack,
+  NO_BUILD_FLAG,
+  oneOf,
+  STACK_DIR_FLAG,
+  STAGE_FLAG,
+  stageName,
+  wholeNumber,
+} from "../args.ts";
+import { defineCommand } from "../command.ts";
+import { defaultDataDir } from "../paths.ts";
+
+const COLORS = [36, 35, 33, 32, 34];
+
+/** Prefixes each function's log lines with its short name, in a colour of its own on a terminal. */
+function functionPrefixes(stackName: string): (name: string) => string {
+  const prefixes = new Map<string, string>();
+  return (name) => {
+    let p = prefixes.get(name);
+    if (!p) {
+      const short = name.startsWith(`${stackName}-`) ? name.slice(stackName.length + 1) : name;
+      p = process.stdout.isTTY
+        ? `\x1b[${COLORS[prefixes.size % COLORS.length]}m[${short}]\x1b[0m`
+        : `[${short}]`;
+      prefixes.set(name, p);
+    }
+    return p;
+  };
+}
+
+/** `lambdaform dev`: the whole system on this machine until Ctrl-C. */
+export const devCommand = defineCommand({
+  name: "dev",
+  summary: "run the whole system locally: terraform apply to moto behind one gateway",
+  usage:
+    "dev [--stage dev] [--port 4566] [--ephemeral] [--iam enforce|warn|off] [--instances 3] [--data-dir <dir>]",
+  options: {
+    ...STAGE_FLAG,
+    ...STACK_DIR_FLAG,
+    ...DATA_DIR_FLAG,
+    ...NO_BUILD_FLAG,
+    port: { type: "string", default: "4566" },
+    ephemeral: { type: "boolean", default: false },
+    iam: { type: "string", default: "enforce" },
+    instances: { type: "string", default: "3" },
+  },
+  async run({ values, root }) {
+    const iam = oneOf(values.iam, "--iam", ["enforce", "warn", "off"]);
+    const port = wholeNumber(values.port, "--port", 0);
+    const instances = wholeNumber(values.instances, "--instances", 0);
+    const stage = stageName(values.stage);
+    if (!values["no-build"] && !values["stack-dir"]) buildAndSynth(root);
+    const stack = loadStack(root, values);
+    const { startDev } = await import("../../dev/dev.ts");
+    const prefix = functionPrefixes(stack.name);
+    const running = await startDev({
+      stage,
+      stackDir: stack.dir,
+      dataDir: devDataDir(values["data-dir"] ?? defaultDataDir(root), stage),
+      ephemeral: values.ephemeral,
+      port,
+      iam,
+      instances,
+      progress: (line) => process.stderr.write(`${line}\n`),
+      functionLog: (name, line) => process.stdout.write(`${prefix(name)} ${line}\n`),
+    });
+    const url = running.gateway.endpoint;
+    const { deployed } = running.current();
+    const api = deployed.apis[0];
+    process.stderr.write(`
+Local stack "${stack.name}" is up. Every client uses ${url}:
+  curl ${url}/${api?.stages[0]?.name ?? "prod"}/hello
+  aws --endpoint-url ${url} s3 cp test-file.txt s3://${deployed.buckets[0] ?? "<bucket>"}/uploads/
+  aws --endpoint-url ${url} dynamodb scan --table-name ${deployed.tables[0] ?? "<table>"}
+  pnpm trigger EC2MonitoringSchedule
+(AWS CLI: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${deployed.region})
+Ctrl-C stops everything.
+`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+    process.stderr.write("stopping…\n");
+    await running.stop();
+    return 0;
+  },
+});

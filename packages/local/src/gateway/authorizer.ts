@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import { GetBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Reply } from "../http/reply.ts";
+import { assumedRoleArn } from "../identity.ts";
+import { accessDenied } from "./access-denied.ts";
+import type { Call, Operation } from "./classify.ts";
+import { evaluate, type PolicyDocument } from "./iam.ts";
+import type { MotoLink } from "./moto-link.ts";
+import type { Caller, Routing } from "./routing.ts";
+
+export type IamMode = "enforce" | "warn" | "off";
+
+/** A refused call: the service's own AccessDenied answer, and the line the terminal shows. */
+export interface Denial {
+  readonly reply: Reply;
+  readonly logLine: string;
+}
+
+/**
+ * The authorize step: works out whether the caller is one of the deployed functions (by its access
+ * key) and, if so, evaluates the call against that function's role policies as deployed, plus the
+ * bucket policy for S3. Calls with any other credentials are the account's admin and pass.
+ * Bucket policies are read from moto once and cached until a call changes them.
+ */
+export class Authorizer {
+  private readonly policyCache = new Map<string, PolicyDocument | null>();
+  private readonly s3: S3Client;
+
+  constructor(moto: MotoLink) {
+    this.s3 = new S3Client(moto.clientConfig());
+  }
+
+  /** The denial of a function's call, or undefined when it is allowed (or not a function's). */
+  async authorize(call: Call, routing: Routing): Promise<Denial | undefined> {
+    const caller = routing.callers.get(call.signature.accessKeyId);
+    if (!caller) return undefined;
+    const principal = assumedRoleArn(routing.deployed.accountId, caller.roleName, caller.functionName);
+    const requestId = randomUUID();
+    const { operation } = call;
+    const service = call.signature.service;
+    if (!operation) {
+      const unknown = { service, action: `${service}:(unrecognised operation)`, resource: "*" };
+      return {
+        reply: accessDenied(
+          unknown,
+          principal,
+          "the local gateway does not recognise this operation",
+          requestId,
+        ),
+        logLine: `${caller.functionName} called an operation of ${service} the gateway does not recognise`,
+      };
+    }
+    const resourcePolicy = call.s3 ? await this.bucketPolicy(call.s3.bucket) : undefined;
+    const decision = evaluate(operation, caller.policies, resourcePolicy ?? undefined);
+    if (decision.allowed) return undefined;
+    return deny(caller, operation, principal, decision, requestId);
+  }
+
+  /** Drops the cached policy of a bucket (after a call changed it). */
+  forgetBucket(bucket: string): void {
+    this.policyCache.delete(bucket);
+  }
+
+  private async bucketPolicy(bucket: string): Promise<PolicyDocument | null> {
+    if (this.policyCache.has(bucket)) return this.policyCache.get(bucket) ?? null;
+    let policy: PolicyDocument | null = null;
+    try {
+      const response = await this.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+      policy = response.Policy ? (JSON.parse(response.Policy) as PolicyDocument) : null;
+    } catch {
+      policy = null;
+    }
+    this.policyCache.set(bucket, policy);
+    return policy;
+  }
+}
+
+function deny(
+  caller: Caller,
+  operation: Operation,
+  principal: string,
+  decision: { reason: "explicit-deny" | "no-allow"; statement?: string },
+  requestId: string,
+): Denial {
+  const why =
+    decision.reason === "explicit-deny"
+      ? `an explicit deny (${decision.statement ?? "no Sid"}) applies`
+      : `no identity-based policy allows the ${operation.action} action`;
+  return {
+    reply: accessDenied(operation, principal, why, requestId),
+    logLine: `${caller.functionName} (role ${caller.roleName}) is missing ${operation.action} on ${operation.resource}: ${why}`,
+  };
+}

@@ -1,0 +1,115 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import { type Reply, readBody } from "../http/reply.ts";
+import type { ApiRequest } from "../sources/api-gateway/server.ts";
+import { type Signature, signatureOf } from "./classify.ts";
+
+/** The control API's path prefix (`pnpm trigger`, health). */
+export const CONTROL_PREFIX = "/_lambdaform/";
+
+/** A request as the gateway read it off the socket. */
+export interface GatewayRequest extends ApiRequest {
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** Where the server sends each kind of request. */
+export interface GatewayRoutes {
+  /** `/_lambdaform/<path>`: the control API; undefined means no such route (404). */
+  control(path: string, request: GatewayRequest): Promise<Reply | undefined>;
+  /** Unsigned requests: API Gateway. */
+  api(request: GatewayRequest): Promise<Reply>;
+  /** SigV4-signed requests: AWS API calls. */
+  aws(request: GatewayRequest, signature: Signature): Promise<Reply>;
+}
+
+const CONTROL_NOT_FOUND: Reply = {
+  status: 404,
+  headers: { "content-type": "application/json" },
+  body: '{"message":"unknown control route"}',
+};
+
+/**
+ * The gateway's HTTP server on 127.0.0.1: reads each request once and routes it to the control
+ * API, to API Gateway (unsigned) or to the AWS API pipeline (signed).
+ */
+export class GatewayServer {
+  private server?: Server;
+  port = 0;
+
+  constructor(
+    private readonly routes: GatewayRoutes,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Listens on 127.0.0.1:port; a port in use is a clear error naming the flag. */
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((req, res) => {
+        this.dispatch(req, res).catch((error: Error) => {
+          this.log(`gateway error: ${error.stack ?? error.message}`);
+          if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ message: "lambdaform gateway error", detail: error.message }));
+        });
+      });
+      server.keepAliveTimeout = 65_000;
+      server.once("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === "EADDRINUSE"
+            ? new Error(
+                `Port ${port} on 127.0.0.1 is already in use. Stop what uses it, or choose another with --port <n>.`,
+              )
+            : error,
+        ),
+      );
+      server.listen(port, "127.0.0.1", () => {
+        const address = server.address();
+        this.port = typeof address === "object" && address ? address.port : port;
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = String(req.headers.host ?? "127.0.0.1");
+    const request: GatewayRequest = {
+      method: req.method ?? "GET",
+      url: new URL(req.url ?? "/", `http://${host}`),
+      host,
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body: await readBody(req),
+      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+    };
+    const reply = await this.route(request);
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+  }
+
+  private async route(request: GatewayRequest): Promise<Reply> {
+    if (request.url.pathname.startsWith(CONTROL_PREFIX))
+      return (
+        (await this.routes.control(request.url.pathname.slice(CONTROL_PREFIX.length), request)) ??
+        CONTROL_NOT_FOUND
+      );
+    const signature = signatureOf(request);
+    return signature ? this.routes.aws(request, signature) : this.routes.api(request);
+  }
+}

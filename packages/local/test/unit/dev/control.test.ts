@@ -1,0 +1,93 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { ControlClient, handleControl, readDevState, writeDevState } from "../../../src/dev/control.ts";
+import type { Deployed } from "../../../src/dev/deployed.ts";
+import { buildRouting, type Routing } from "../../../src/gateway/routing.ts";
+import { GatewayServer } from "../../../src/gateway/server.ts";
+import { UnknownNameError } from "../../../src/names.ts";
+import type { LocalRuntime } from "../../../src/runtime/local-runtime.ts";
+import { fixtureRuntime } from "../../helpers.ts";
+
+const NONE = { status: 404, headers: {}, body: "" };
+
+describe("control API and its client", function () {
+  this.timeout(30_000);
+  let runtime: LocalRuntime;
+  /** What the control API sees: nothing until the stack is "deployed". */
+  let routing: Routing | undefined;
+  let ready: Routing;
+  let server: GatewayServer;
+  let devDir: string;
+
+  before(async () => {
+    runtime = fixtureRuntime([{ fixture: "probe", name: "probe" }]);
+    const deployed: Deployed = {
+      accountId: "123456789012",
+      region: "eu-west-1",
+      functions: new Map(),
+      apis: [],
+      buckets: [],
+      tables: [],
+      rules: [
+        {
+          name: "lambdaform-test-Every5",
+          arn: "arn:aws:events:eu-west-1:123456789012:rule/lambdaform-test-Every5",
+          schedule: "rate(5 minutes)",
+          targets: [{ functionName: "lambdaform-test-probe" }],
+        },
+      ],
+    };
+    ready = buildRouting(deployed, runtime, { apiThrottling: true });
+    server = new GatewayServer(
+      { control: (path) => handleControl(path, routing), api: async () => NONE, aws: async () => NONE },
+      () => {},
+    );
+    await server.listen(0);
+    devDir = mkdtempSync(join(tmpdir(), "lf-control-"));
+    writeDevState(devDir, { port: server.port, pid: process.pid });
+  });
+
+  after(async () => {
+    await server.close();
+    await runtime.close();
+  });
+
+  it("answers 503 while the stack is still starting, and says so in health", async () => {
+    const client = ControlClient.forDevDir(devDir);
+    expect(client?.endpoint).to.equal(server.endpoint);
+    const health = await fetch(`${server.endpoint}/_lambdaform/health`);
+    expect(await health.json()).to.deep.equal({ ok: true, ready: false });
+    const error = await client?.trigger("Every5").catch((e: Error) => e);
+    expect((error as Error).message).to.contain("still starting");
+  });
+
+  it("fires a rule by its short name and returns how each target ended", async () => {
+    routing = ready;
+    const result = await ControlClient.forDevDir(devDir)?.trigger("Every5");
+    expect(result).to.deep.equal({
+      rule: "lambdaform-test-Every5",
+      results: [{ functionName: "lambdaform-test-probe", status: "succeeded", attempts: 1 }],
+    });
+  });
+
+  it("raises an unknown rule as the typed error, with the stack's rules as choices", async () => {
+    routing = ready;
+    const error = await ControlClient.forDevDir(devDir)
+      ?.trigger("Nope")
+      .catch((e: Error) => e);
+    expect(error).to.be.instanceOf(UnknownNameError);
+    expect((error as UnknownNameError).choices).to.deep.equal(["lambdaform-test-Every5"]);
+    expect((error as Error).message).to.equal('Unknown rule "Nope". Valid choices: lambdaform-test-Every5.');
+  });
+
+  it("keeps one state file that says where the stack runs, gone once removed", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lf-state-"));
+    expect(ControlClient.forDevDir(dir)).to.equal(undefined);
+    const remove = writeDevState(dir, { port: 4599, pid: 42 });
+    expect(readDevState(dir)).to.deep.equal({ port: 4599, pid: 42 });
+    remove();
+    expect(readDevState(dir)).to.equal(undefined);
+  });
+});

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { ThrottledError } from "../../../src/runtime/function-runtime.ts";
+import type { LocalRuntime } from "../../../src/runtime/local-runtime.ts";
+import type { InvocationResult } from "../../../src/runtime/types.ts";
+import { closeProbeRuntime, fixtureRuntime, probe, probeRuntime } from "../../helpers.ts";
+
+describe("function runtime: async invocations, concurrency, shutdown (local Lambda runtime)", function () {
+  this.timeout(60_000);
+  let runtime: LocalRuntime;
+
+  before(() => {
+    runtime = probeRuntime();
+  });
+
+  after(async () => {
+    await closeProbeRuntime(runtime);
+  });
+
+  describe("asynchronous invocations", () => {
+    it("retries a failing event as configured, then sends it with its error and attempt count to the DLQ", async () => {
+      // Act
+      const { requestId, completion } = runtime
+        .function("async")
+        .invokeAsync({ action: "throw", message: "always" });
+      const outcome = await completion;
+      // Assess
+      expect(outcome.status).to.equal("failed");
+      expect(outcome.attempts).to.equal(3);
+      expect(new Set(outcome.results.map((r) => r.requestId))).to.deep.equal(new Set([requestId]));
+      const [letter] = runtime.deadLetters.list("lambdaform-test-async-dlq");
+      expect(letter?.record).to.deep.include({
+        version: "1.0",
+        requestPayload: { action: "throw", message: "always" },
+        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+      });
+      expect(letter?.record.requestContext).to.deep.equal({
+        requestId,
+        functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:lambdaform-test-async:$LATEST",
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 3,
+      });
+      expect(letter?.record.responsePayload).to.deep.include({
+        errorType: "ProbeError",
+        errorMessage: "always",
+      });
+    });
+
+    it("uses Lambda's default of 2 retries when Terraform configures none", async () => {
+      const outcome = await runtime.function("default-async").invokeAsync({ action: "throw" }).completion;
+      expect(outcome.attempts).to.equal(3);
+      expect(outcome.deadLetter).to.equal(undefined);
+    });
+
+    it("redrives a dead letter: once the cause is gone it succeeds and leaves the store", async () => {
+      // Prepare
+      const marker = join(mkdtempSync(join(tmpdir(), "lf-marker-")), "broken");
+      writeFileSync(marker, "");
+      const queue = "lambdaform-test-async-dlq";
+      const before = runtime.deadLetters.list(queue).length;
+      await runtime.function("async").invokeAsync({ action: "fail-if-file", path: marker }).completion;
+      const stored = runtime.deadLetters.list(queue);
+      expect(stored).to.have.length(before + 1);
+      const id = stored.at(-1)?.id ?? "";
+      rmSync(marker);
+      // Act
+      const [redriven] = await runtime.redrive(queue, [id]);
+      // Assess
+      expect(redriven?.outcome.status).to.equal("succeeded");
+      expect(runtime.deadLetters.list(queue).map((l) => l.id)).not.to.include(id);
+    });
+
+    it("runs parallel events in separate execution environments", async () => {
+      const runs = [1, 2, 3].map(
+        () => runtime.function("async").invokeAsync({ action: "sleep", ms: 300 }).completion,
+      );
+      const outcomes = await Promise.all(runs);
+      const streams = outcomes.map((o) => probe(o.results[0] as InvocationResult).context.logStreamName);
+      expect(new Set(streams).size).to.equal(3);
+    });
+  });
+
+  describe("concurrency", () => {
+    it("throttles beyond reserved concurrency (429 TooManyRequestsException)", async () => {
+      const fn = runtime.function("reserved");
+      const slow = fn.invoke({ action: "sleep", ms: 500 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const error = await fn.invoke({}).catch((e: Error) => e);
+      expect(error).to.be.instanceOf(ThrottledError);
+      expect((error as Error).name).to.equal("TooManyRequestsException");
+      expect((await slow).functionError).to.equal(undefined);
+    });
+
+    it("makes throttled asynchronous events wait instead of failing", async () => {
+      const fn = runtime.function("reserved");
+      const outcomes = await Promise.all(
+        [1, 2].map(() => fn.invokeAsync({ action: "sleep", ms: 100 }).completion),
+      );
+      expect(outcomes.map((o) => o.status)).to.deep.equal(["succeeded", "succeeded"]);
+      expect(fn.environments).to.be.at.most(1);
+    });
+  });
+
+  describe("shutdown", () => {
+    it("ends queued retries as abandoned when closed, instead of crashing or running them", async () => {
+      // Prepare: a failing event whose retry waits 1 s.
+      const closing = fixtureRuntime(
+        [{ fixture: "probe", name: "async", async: { retries: 2, queue: "lambdaform-test-async-dlq" } }],
+        { retryDelayMs: () => 1000 },
+      );
+      const { completion } = closing.function("async").invokeAsync({ action: "throw" });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Act
+      const closed = performance.now();
+      await closing.close();
+      const outcome = await completion;
+      // Assess
+      expect(outcome).to.deep.include({ status: "abandoned", attempts: 1 });
+      expect(outcome.deadLetter).to.equal(undefined);
+      expect(performance.now() - closed).to.be.below(3000);
+    });
+  });
+});
