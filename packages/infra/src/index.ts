@@ -8,7 +8,13 @@ export type { FunctionName, StageConfig, StageName } from "./config/stages.ts";
 export { FUNCTION_NAMES, STAGE_NAMES, STAGES } from "./config/stages.ts";
 export { ACTION_EXCEPTIONS, actionsFor, METRIC_NAMESPACE, SERVICE_PREFIX } from "./iam-actions.ts";
 export { Naming } from "./naming.ts";
-export { TERRAFORM_INSTALL_HINT, terraform, terraformEnv } from "./terraform/cli.ts";
+export {
+  PLUGIN_CACHE_ENV,
+  pluginCacheDir,
+  TERRAFORM_INSTALL_HINT,
+  terraform,
+  terraformEnv,
+} from "./terraform/cli.ts";
 export { findProviderMirror, MIRROR_ENV } from "./terraform/mirror.ts";
 export type { SynthesizedStack } from "./terraform/stacks.ts";
 export { awsProviderVersion, listStacks, planOffline, prepareWorkdir } from "./terraform/stacks.ts";

@@ -78,7 +78,12 @@ describe("IAM: each role grants exactly what its function calls", () => {
     expect(byAction("logs:PutLogEvents")).to.deep.equal([`\${aws_cloudwatch_log_group.${logGroup}.arn}:*`]);
     expect(byAction("s3:GetObject")).to.deep.equal([`\${aws_s3_bucket.${bucket}.arn}/uploads/*`]);
     expect(byAction("dynamodb:PutItem")).to.deep.equal([`\${aws_dynamodb_table.${table}.arn}`]);
-    expect(byAction("sqs:SendMessage")).to.deep.equal([`\${aws_sqs_queue.${dlq}.arn}`]);
+    // The DLQ's ARN, built from the log group's partition, region and account and the queue's name.
+    const part = (i: number) => `element(split(":", aws_cloudwatch_log_group.${logGroup}.arn), ${i})`;
+    expect(stack.resources("aws_sqs_queue")[dlq]?.name).to.equal("lambdaform-dev-s3-processor-dlq");
+    expect(byAction("sqs:SendMessage")).to.deep.equal([
+      `\${join(":", ["arn", ${part(1)}, "sqs", ${part(3)}, ${part(4)}, "lambdaform-dev-s3-processor-dlq"])}`,
+    ]);
   });
 
   it("lets ec2-monitor publish metrics only to the Custom/EC2 namespace", () => {

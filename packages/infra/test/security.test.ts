@@ -5,8 +5,15 @@ import { type PolicyStatement, type SynthStack, synthOnce } from "./helpers.ts";
 /** Every IAM statement of the stack: role policies, bucket and queue policies (not trust policies). */
 function allPermissionStatements(stack: SynthStack): Array<PolicyStatement & { source: string }> {
   const out: Array<PolicyStatement & { source: string }> = [];
-  for (const type of ["aws_iam_role_policy", "aws_s3_bucket_policy", "aws_sqs_queue_policy"]) {
+  // A queue's policy may be set on the queue itself (aws_sqs_queue.policy) or as its own resource.
+  for (const type of [
+    "aws_iam_role_policy",
+    "aws_s3_bucket_policy",
+    "aws_sqs_queue",
+    "aws_sqs_queue_policy",
+  ]) {
     for (const [id, resource] of Object.entries(stack.resources(type))) {
+      if (resource.policy === undefined) continue;
       for (const s of stack.policyStatements(resource.policy)) out.push({ ...s, source: `${type}.${id}` });
     }
   }

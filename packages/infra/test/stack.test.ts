@@ -189,6 +189,30 @@ for (const stage of ["dev", "prod"] as const) {
       expect(permission?.source_arn).to.equal(ref("aws_cloudwatch_event_rule", stack, () => true, "arn"));
     });
 
+    it("lets only this rule's EventBridge deliveries into the monitor's DLQ, by a policy on the queue itself", () => {
+      const queues = stack.resources("aws_sqs_queue");
+      const dlq = Object.values(queues).find((q) => q.name === `lambdaform-${stage}-ec2-monitor-dlq`);
+      expect(Object.keys(stack.resources("aws_sqs_queue_policy"))).to.deep.equal([]);
+      const [statement, ...others] = stack.policyStatements(dlq?.policy);
+      expect(others).to.deep.equal([]);
+      expect(statement).to.deep.include({
+        sid: "EventBridgeDeadLetters",
+        effect: "Allow",
+        actions: ["sqs:SendMessage"],
+        principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+        condition: [
+          {
+            test: "ArnEquals",
+            variable: "aws:SourceArn",
+            values: [ref("aws_cloudwatch_event_rule", stack, () => true, "arn")],
+          },
+        ],
+      });
+      expect(statement?.resources?.[0])
+        .to.contain(`"sqs"`)
+        .and.to.contain(`lambdaform-${stage}-ec2-monitor-dlq`);
+    });
+
     it("alarms on every function's Errors and Throttles, API 5XX and waiting dead letters, to SNS", () => {
       const alarms = Object.values(stack.resources("aws_cloudwatch_metric_alarm"));
       const keys = alarms.map((a) => `${a.namespace} ${a.metric_name}`).sort();

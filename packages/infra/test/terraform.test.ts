@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findExecutable, requirePrerequisite } from "@lambdaform/testkit";
+import { findExecutable, requirePrerequisite, withEnv } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { TERRAFORM_INSTALL_HINT } from "../src/terraform/cli.ts";
+import { PLUGIN_CACHE_ENV, TERRAFORM_INSTALL_HINT } from "../src/terraform/cli.ts";
 import { findProviderMirror, MIRROR_ENV } from "../src/terraform/mirror.ts";
 import { awsProviderVersion, listStacks, planOffline, validateStack } from "../src/terraform/stacks.ts";
 import { synthOnce } from "./helpers.ts";
@@ -33,6 +33,58 @@ describe("terraform CLI on the synthesized stacks", function () {
       expect(report.valid, stack).to.equal(true);
     }
     expect(results.map((r) => r.stack)).to.deep.equal(["lambdaform-dev", "lambdaform-prod"]);
+  });
+
+  it("shares one provider installation: a new working directory gets a link to the cache, not a copy", async function () {
+    const [stack] = listStacks(outdir);
+    if (!stack) throw new Error("no stack");
+    const version = awsProviderVersion(stack);
+    if (!findProviderMirror(version)) {
+      process.stderr.write(
+        `\n  note: no local provider mirror (${MIRROR_ENV}): the shared cache is used only with one\n\n`,
+      );
+      this.skip();
+    }
+    // Prepare: a cache of this test's own, and a working directory nobody has initialised.
+    const cache = mkdtempSync(join(tmpdir(), "lambdaform-tf-cache-"));
+    const restore = withEnv({ [PLUGIN_CACHE_ENV]: cache });
+    try {
+      // Act
+      const { workdir } = await validateStack(stack, mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")));
+      // Assess
+      const providers = join(
+        workdir,
+        ".terraform",
+        "providers",
+        "registry.terraform.io",
+        "hashicorp",
+        "aws",
+        version,
+      );
+      for (const platform of readdirSync(providers)) {
+        const installed = join(providers, platform);
+        expect(lstatSync(installed).isSymbolicLink(), installed).to.equal(true);
+        expect(realpathSync(installed)).to.equal(
+          realpathSync(
+            join(
+              findProviderMirror(version) ?? "",
+              "registry.terraform.io",
+              "hashicorp",
+              "aws",
+              version,
+              platform,
+            ),
+          ),
+        );
+        expect(
+          lstatSync(
+            join(cache, "registry.terraform.io", "hashicorp", "aws", version, platform),
+          ).isSymbolicLink(),
+        ).to.equal(true);
+      }
+    } finally {
+      restore();
+    }
   });
 
   it("plans every stack offline: only creates, every resource of the synth, and a JSON plan on disk", async () => {

@@ -6,6 +6,7 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import type { FunctionArtifact } from "../artifacts.ts";
 import { AssetType, Construct, TerraformAsset } from "../cdktf.ts";
 import type { FunctionSettings } from "../config/stages.ts";
+import { siblingArn } from "./arn.ts";
 import { DeadLetterQueue } from "./dead-letter-queue.ts";
 import { policyDocument, type Statement, serviceTrustPolicy } from "./policy.ts";
 
@@ -70,7 +71,9 @@ export class NodeFunction extends Construct {
       statements.push({
         sid: "OnFailureDestination",
         actions: ["sqs:SendMessage"],
-        resources: [this.deadLetterQueue.queue.arn],
+        // The queue's ARN, built from the log group's: the policy, and the function that waits for
+        // it, need not wait for the queue's attributes to propagate.
+        resources: [siblingArn(this.logGroup.arn, "sqs", this.deadLetterQueue.name)],
       });
     }
     const policy = new IamRolePolicy(this, "policy", {

@@ -1,7 +1,7 @@
 import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule";
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
-import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Construct } from "../cdktf.ts";
+import { siblingArn } from "./arn.ts";
 import type { NodeFunction } from "./node-function.ts";
 import { allowInvoke } from "./permissions.ts";
 import { policyDocument } from "./policy.ts";
@@ -45,17 +45,17 @@ export class ScheduledMonitor extends Construct {
       principal: "events.amazonaws.com",
       sourceArn: this.rule.arn,
     });
-    new SqsQueuePolicy(this, "dlq-policy", {
-      queueUrl: dlq.url,
-      policy: policyDocument(this, "dlq-permissions", [
-        {
-          sid: "EventBridgeDeadLetters",
-          actions: ["sqs:SendMessage"],
-          resources: [dlq.arn],
-          principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
-          conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [this.rule.arn] }],
-        },
-      ]).json,
-    });
+    // The queue's own policy, set on the queue rather than as a separate aws_sqs_queue_policy: the
+    // AWS provider waits about 25 s for a queue's attributes to propagate after each write, and a
+    // separate policy resource would add a second wait after the queue's own.
+    dlq.policy = policyDocument(this, "dlq-permissions", [
+      {
+        sid: "EventBridgeDeadLetters",
+        actions: ["sqs:SendMessage"],
+        resources: [siblingArn(this.rule.arn, "sqs", props.target.deadLetterQueue?.name ?? "")],
+        principals: [{ type: "Service", identifiers: ["events.amazonaws.com"] }],
+        conditions: [{ test: "ArnEquals", variable: "aws:SourceArn", values: [this.rule.arn] }],
+      },
+    ]).json;
   }
 }

@@ -1,8 +1,16 @@
 import { type SpawnOptions, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { findProviderMirror } from "./mirror.ts";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { findProviderMirror, PROVIDER_DIR } from "./mirror.ts";
 
 export const TERRAFORM_INSTALL_HINT =
   "install the terraform CLI (>= 1.10): https://developer.hashicorp.com/terraform/install, or `apt-get install terraform` from HashiCorp's apt repository";
@@ -14,17 +22,46 @@ export interface TerraformResult {
   readonly stderr: string;
 }
 
+/** Where providers are installed once and shared by every working directory (Terraform's plugin cache). */
+export const PLUGIN_CACHE_ENV = "TF_PLUGIN_CACHE_DIR";
+
 /**
- * Writes a Terraform CLI configuration that installs the AWS provider from a local mirror (when one
- * is found) and everything else from the registry, and returns the environment that uses it.
+ * The shared provider cache: `TF_PLUGIN_CACHE_DIR` when set, else `lambdaform/terraform-plugins` in
+ * the user's cache directory (`XDG_CACHE_HOME`, or `~/.cache`).
  */
-export function terraformEnv(
-  providerVersion: string,
-  base: Readonly<Record<string, string | undefined>> = process.env,
-): { env: Record<string, string>; mirror: string | undefined } {
-  const mirror = findProviderMirror(providerVersion, base);
-  const dir = mkdtempSync(join(tmpdir(), "lambdaform-tf-"));
-  const configFile = join(dir, "terraformrc");
+export function pluginCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const configured = env[PLUGIN_CACHE_ENV];
+  if (configured) return configured;
+  const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
+  return join(cacheHome, "lambdaform", "terraform-plugins");
+}
+
+/**
+ * Links the mirror's provider into the cache ourselves, atomically (a symlink renamed into place),
+ * so concurrent `terraform init`s never race to create the entry: Terraform does not guarantee its
+ * cache is safe for that, and tests and turbo run inits side by side. Terraform then links the
+ * cache entry into each `.terraform/`, so a new working directory costs a symlink, not a copy of
+ * the 700 MB provider binary.
+ */
+function primeCache(mirror: string, providerVersion: string, cache: string): void {
+  const versionDir = join(PROVIDER_DIR, providerVersion);
+  for (const platform of readdirSync(join(mirror, versionDir))) {
+    const entry = join(cache, versionDir, platform);
+    if (existsSync(entry)) continue;
+    mkdirSync(dirname(entry), { recursive: true });
+    const staging = `${entry}.${process.pid}.${Date.now()}`;
+    symlinkSync(join(mirror, versionDir, platform), staging);
+    renameSync(staging, entry);
+  }
+}
+
+// One CLI configuration per mirror and cache, written once per process.
+const cliConfigs = new Map<string, string>();
+
+function cliConfigFile(mirror: string | undefined, cache: string | undefined): string {
+  const key = `${mirror ?? ""}\u0000${cache ?? ""}`;
+  const existing = cliConfigs.get(key);
+  if (existing) return existing;
   const install = mirror
     ? `provider_installation {
   filesystem_mirror {
@@ -37,10 +74,31 @@ export function terraformEnv(
 }
 `
     : "";
-  writeFileSync(configFile, `${install}disable_checkpoint = true\n`);
+  const cacheLine = cache ? `plugin_cache_dir = ${JSON.stringify(cache)}\n` : "";
+  const file = join(mkdtempSync(join(tmpdir(), "lambdaform-tf-")), "terraformrc");
+  writeFileSync(file, `${install}${cacheLine}disable_checkpoint = true\n`);
+  cliConfigs.set(key, file);
+  return file;
+}
+
+/**
+ * The environment that runs terraform with a CLI configuration installing the AWS provider from a
+ * local mirror (when one is found) and everything else from the registry. With a mirror, or when
+ * `TF_PLUGIN_CACHE_DIR` is set, providers come through the shared plugin cache ({@link pluginCacheDir}).
+ */
+export function terraformEnv(
+  providerVersion: string,
+  base: Readonly<Record<string, string | undefined>> = process.env,
+): { env: Record<string, string>; mirror: string | undefined } {
+  const mirror = findProviderMirror(providerVersion, base);
+  // Without a mirror the cache is used only when asked for: concurrent downloads into it could race.
+  const cache = mirror || base[PLUGIN_CACHE_ENV] ? pluginCacheDir(base) : undefined;
+  if (mirror && cache) primeCache(mirror, providerVersion, cache);
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined) env[key] = value;
-  env.TF_CLI_CONFIG_FILE = configFile;
+  // The configuration names the cache; the variable would override it.
+  delete env[PLUGIN_CACHE_ENV];
+  env.TF_CLI_CONFIG_FILE = cliConfigFile(mirror, cache);
   env.TF_IN_AUTOMATION = "1";
   env.CHECKPOINT_DISABLE = "1";
   return { env, mirror };

@@ -5,7 +5,8 @@ import { join } from "node:path";
 /** Points at a local provider mirror (a directory holding `registry.terraform.io/hashicorp/aws/<version>/`). */
 export const MIRROR_ENV = "LAMBDAFORM_TF_PLUGIN_MIRROR";
 
-const PROVIDER_DIR = join("registry.terraform.io", "hashicorp", "aws");
+/** Where a mirror (or the plugin cache) keeps the AWS provider: `<dir>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>`. */
+export const PROVIDER_DIR = join("registry.terraform.io", "hashicorp", "aws");
 
 function holdsProvider(dir: string, version: string): boolean {
   return existsSync(join(dir, PROVIDER_DIR, version));

@@ -1,8 +1,10 @@
 import {
   CreateQueueCommand,
+  GetQueueAttributesCommand,
   ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { type MotoSuite, motoForSuite } from "@lambdaform/testkit";
@@ -56,5 +58,123 @@ describe("gateway in front of moto", function () {
     const received = await polling;
     expect(received.Messages?.map((m) => m.Body)).to.deep.equal(["arrived"]);
     expect(performance.now() - started).to.be.below(3000);
+  });
+
+  // The AWS provider's waiters, and the reads that decide whether a later plan has changes.
+  describe("answers Terraform's AWS provider relies on", () => {
+    /** A call signed as the CLI signs it (moto checks no signature; the gateway reads the credential). */
+    const signed = (
+      service: string,
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = {},
+    ) =>
+      fetch(`${gateway.endpoint}${path}`, {
+        method,
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=test/20261201/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+    const policy = (queueArn: string) =>
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "S",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sqs:SendMessage",
+            Resource: queueArn,
+          },
+        ],
+      });
+
+    it("sqs waitQueueAttributesPropagated: a queue's Policy survives a SetQueueAttributes that leaves it out", async () => {
+      // Prepare: a queue created with a policy, as aws_sqs_queue with `policy` creates it.
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: "with-policy" }))).QueueUrl ?? "";
+      const arn = "arn:aws:sqs:us-east-1:123456789012:with-policy";
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy: policy(arn) } }));
+      // Act: the provider's update of another attribute sends only that one.
+      await sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: "45" } }),
+      );
+      // Assess: both read back as set, so the waiter and the next plan find what was applied.
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }),
+      );
+      expect(Attributes?.VisibilityTimeout).to.equal("45");
+      expect(JSON.parse(Attributes?.Policy ?? "{}")).to.deep.equal(JSON.parse(policy(arn)));
+    });
+
+    it("sqs aws_sqs_queue read: RedrivePolicy comes back as compact JSON, as AWS sends it", async () => {
+      const dlq = "arn:aws:sqs:us-east-1:123456789012:long-poll";
+      const redrive = JSON.stringify({ deadLetterTargetArn: dlq, maxReceiveCount: 5 });
+      const url = (
+        await sqs.send(
+          new CreateQueueCommand({ QueueName: "with-redrive", Attributes: { RedrivePolicy: redrive } }),
+        )
+      ).QueueUrl;
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["RedrivePolicy"] }),
+      );
+      expect(Attributes?.RedrivePolicy).to.equal(redrive);
+    });
+
+    it("lambda waitFunctionCreated / waitFunctionUpdated: State is Active and LastUpdateStatus Successful at the first poll; PutFunctionEventInvokeConfig replaces", async () => {
+      // Prepare: a role and a function, as Terraform creates them.
+      const role = await signed(
+        "iam",
+        "POST",
+        "/",
+        new URLSearchParams({
+          Action: "CreateRole",
+          RoleName: "fn",
+          AssumeRolePolicyDocument:
+            '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}',
+          Version: "2010-05-08",
+        }).toString(),
+        { "content-type": "application/x-www-form-urlencoded" },
+      );
+      expect(role.status).to.equal(200);
+      const zip = Buffer.from("UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==", "base64").toString("base64");
+      const created = await signed("lambda", "POST", "/2015-03-31/functions", {
+        FunctionName: "fn",
+        Runtime: "nodejs22.x",
+        Role: "arn:aws:iam::123456789012:role/fn",
+        Handler: "index.handler",
+        Code: { ZipFile: zip },
+      });
+      expect(created.status, await created.clone().text()).to.equal(201);
+      // Assess: what the waiters poll for is there at once.
+      const got = (await (await signed("lambda", "GET", "/2015-03-31/functions/fn")).json()) as {
+        Configuration: { State: string; LastUpdateStatus?: string };
+      };
+      expect(got.Configuration.State).to.equal("Active");
+      await signed("lambda", "PUT", "/2015-03-31/functions/fn/configuration", { MemorySize: 256 });
+      const updated = (await (
+        await signed("lambda", "GET", "/2015-03-31/functions/fn")
+      ).json()) as typeof got;
+      expect(updated.Configuration.LastUpdateStatus).to.equal("Successful");
+      // Act: a changed event invoke config, as the provider applies it (Put, twice).
+      for (const retries of [2, 1])
+        expect(
+          (
+            await signed("lambda", "PUT", "/2019-09-25/functions/fn/event-invoke-config", {
+              MaximumRetryAttempts: retries,
+            })
+          ).status,
+        ).to.equal(200);
+      // Assess: the read gives the last one, as on AWS.
+      const config = (await (
+        await signed("lambda", "GET", "/2019-09-25/functions/fn/event-invoke-config")
+      ).json()) as {
+        MaximumRetryAttempts: number;
+      };
+      expect(config.MaximumRetryAttempts).to.equal(1);
+    });
   });
 });

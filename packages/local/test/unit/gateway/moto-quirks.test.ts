@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { hideLambdaTargets, restoreLambdaTargets, sqsLongPoll } from "../../../src/gateway/moto-link.ts";
+import { hideLambdaTargets, restoreLambdaTargets, sqsLongPoll } from "../../../src/gateway/moto-quirks.ts";
 
 describe("moto link adaptations", () => {
   it("recognises long polls in the JSON and the query protocol, and leaves other calls alone", () => {
