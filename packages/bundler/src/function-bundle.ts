@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -12,6 +13,8 @@ export interface BundleManifest {
   readonly bundle: string;
   /** The zip, relative to the manifest. */
   readonly zip: string;
+  /** The bundle's source map, beside it and never in the zip, relative to the manifest. */
+  readonly sourceMap: string;
   /** Base64 SHA-256 of the zip: Terraform's `source_code_hash`. */
   readonly sourceCodeHash: string;
   readonly sizes: { readonly raw: number; readonly gzip: number; readonly zip: number };
@@ -20,15 +23,23 @@ export interface BundleManifest {
 export const BUNDLE_FILE = "index.mjs";
 export const ZIP_FILE = "function.zip";
 export const MANIFEST_FILE = "manifest.json";
+/** The source map written beside the bundle (never inside function.zip). */
+export const SOURCE_MAP_FILE = `${BUNDLE_FILE}.map`;
+const SOURCE_MAP_COMMENT = /\n?\/\/# sourceMappingURL=[^\n]*\n?$/;
 
 /** Writes `function.zip`, its base64 SHA-256 and `manifest.json` next to a built bundle. */
 export async function packageFunction(outDir: string): Promise<BundleManifest> {
-  const code = await readFile(join(outDir, BUNDLE_FILE));
+  const built = await readFile(join(outDir, BUNDLE_FILE));
+  // tsup links the map with a trailing comment; the shipped bundle stays without it (and so does the
+  // zip), byte for byte what a build without a source map gives.
+  const code = Buffer.from(built.toString("utf8").replace(SOURCE_MAP_COMMENT, ""));
+  if (code.length !== built.length) await writeFile(join(outDir, BUNDLE_FILE), code);
   const zip = deterministicZip([{ name: BUNDLE_FILE, data: code }]);
   const manifest: BundleManifest = {
     handler: "index.handler",
     bundle: BUNDLE_FILE,
     zip: ZIP_FILE,
+    sourceMap: SOURCE_MAP_FILE,
     sourceCodeHash: base64Sha256(zip),
     sizes: { raw: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, zip: zip.byteLength },
   };
@@ -43,22 +54,39 @@ const REQUIRE_SHIM =
   'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = __lfCreateRequire(import.meta.url);';
 
 /** Builds the function whose package is `dir` with {@link functionBundle} (the `lambdaform-bundle` CLI). */
-export async function buildFunction(dir: string): Promise<void> {
-  process.chdir(dir);
-  await build({ ...functionBundle(), config: false, silent: true });
+export async function buildFunction(dir: string, outDir = join(dir, "dist")): Promise<BundleManifest> {
+  let manifest: BundleManifest | undefined;
+  await build({
+    ...functionBundle(dir, outDir, (m) => {
+      manifest = m;
+    }),
+    config: false,
+    silent: true,
+  });
+  if (!manifest) throw new Error(`${dir}: the build wrote no bundle`);
+  return manifest;
 }
 
 /**
  * The tsup configuration every function builds with: `src/handler.ts` → one minified, tree-shaken
  * ESM file `dist/index.mjs` with every dependency (the AWS SDK included) bundled, then a
- * deterministic `dist/function.zip`.
+ * deterministic `dist/function.zip`. A source map goes beside the bundle (`index.mjs.map`), and the
+ * bundle carries no reference to it, so the zip holds exactly the bytes it would without one; the
+ * local runtime links the two when it unpacks a function.
  *
- * Functions run it through the `lambdaform-bundle` CLI, so none keeps a tsup config of its own.
+ * Functions run it through the `lambdaform-bundle` CLI, so none keeps a tsup config of its own;
+ * `pnpm dev` runs the same configuration in process to rebuild a function on save.
  */
-export function functionBundle(): Options {
+export function functionBundle(
+  dir: string = process.cwd(),
+  outDir: string = join(dir, "dist"),
+  onPackaged: (manifest: BundleManifest) => void = report,
+): Options {
   return {
-    entry: { index: "src/handler.ts" },
-    outDir: "dist",
+    entry: { index: join(dir, "src", "handler.ts") },
+    outDir,
+    // The package's own tsconfig, whatever the working directory (pnpm dev builds in process).
+    tsconfig: existsSync(join(dir, "tsconfig.json")) ? join(dir, "tsconfig.json") : undefined,
     format: ["esm"],
     platform: "node",
     // Node 20 syntax runs unchanged on Lambda's nodejs22.x and on Node 20 machines.
@@ -77,13 +105,20 @@ export function functionBundle(): Options {
       // Prefer packages' ESM entry points: smaller bundles and faster cold starts than CommonJS `main`.
       options.mainFields = ["module", "main"];
       options.legalComments = "none";
+      options.absWorkingDir = dir;
+      // A map file without a `sourceMappingURL` comment: the bundle's bytes stay as they are.
+      options.sourcemap = "external";
+      options.sourceRoot = undefined;
     },
     async onSuccess() {
-      const manifest = await packageFunction("dist");
-      const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-      console.log(
-        `function.zip ${kb(manifest.sizes.zip)} (bundle ${kb(manifest.sizes.raw)}, gzip ${kb(manifest.sizes.gzip)}) sha256=${manifest.sourceCodeHash}`,
-      );
+      onPackaged(await packageFunction(outDir));
     },
   };
+}
+
+function report(manifest: BundleManifest): void {
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  console.log(
+    `function.zip ${kb(manifest.sizes.zip)} (bundle ${kb(manifest.sizes.raw)}, gzip ${kb(manifest.sizes.gzip)}) sha256=${manifest.sourceCodeHash}`,
+  );
 }

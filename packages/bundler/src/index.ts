@@ -5,6 +5,7 @@ export {
   functionBundle,
   MANIFEST_FILE,
   packageFunction,
+  SOURCE_MAP_FILE,
   ZIP_FILE,
 } from "./function-bundle.ts";
 export type { ZipEntry } from "./zip.ts";

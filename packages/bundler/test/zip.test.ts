@@ -54,4 +54,21 @@ describe("packageFunction", () => {
     });
     expect(manifest.sizes.zip).to.equal(zip.byteLength);
   });
+
+  it("keeps the bundle without a source-map reference, so the zip holds exactly what a build without a map would", async () => {
+    // Prepare: a bundle as tsup leaves it when it writes a map beside it (esbuild ends a minified
+    // bundle without a newline; tsup adds one before the reference).
+    const plain = "export const handler = async () => 1;";
+    const dir = mkdtempSync(join(tmpdir(), "lf-bundle-"));
+    writeFileSync(join(dir, "index.mjs"), `${plain}\n//# sourceMappingURL=index.mjs.map`);
+    const reference = mkdtempSync(join(tmpdir(), "lf-bundle-"));
+    writeFileSync(join(reference, "index.mjs"), plain);
+    // Act
+    const manifest = await packageFunction(dir);
+    // Assess
+    expect(readFileSync(join(dir, "index.mjs"), "utf8")).to.equal(plain);
+    expect(manifest.sourceCodeHash).to.equal((await packageFunction(reference)).sourceCodeHash);
+    expect(Object.keys(unzipSync(readFileSync(join(dir, "function.zip"))))).to.deep.equal(["index.mjs"]);
+    expect(manifest.sourceMap).to.equal("index.mjs.map");
+  });
 });

@@ -11,6 +11,7 @@ export { Naming } from "./naming.ts";
 export {
   PLUGIN_CACHE_ENV,
   pluginCacheDir,
+  runTerraform,
   TERRAFORM_INSTALL_HINT,
   terraform,
   terraformEnv,

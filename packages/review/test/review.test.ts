@@ -41,8 +41,8 @@ describe("review: real create-only plans (terraform plan offline)", function () 
     const set = parsePlan(planText, "lambdaform-dev");
     const comment = renderComment(set, { sha: "0123456789abcdef0123", versions: { cdktf: "0.21.0" } });
     expect(comment.startsWith(marker("lambdaform-dev"))).to.equal(true);
-    expect(comment).to.contain("**Plan: 53 to add, 0 to change, 0 to destroy.**");
-    expect(comment.match(/^\| create \| /gm)).to.have.length(53);
+    expect(comment).to.contain("**Plan: 52 to add, 0 to change, 0 to destroy.**");
+    expect(comment.match(/^\| create \| /gm)).to.have.length(52);
     expect(comment).to.contain("<details><summary>Full plan</summary>");
     expect(comment).to.match(/commit `0123456789ab` · terraform 1\.\d+\.\d+ · cdktf 0\.21\.0/);
     expect(comment).not.to.contain("[!CAUTION]");

@@ -1,106 +1,76 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import {
   awsProviderVersion,
   prepareWorkdir,
+  runTerraform,
   type SynthesizedStack,
   terraform,
   terraformEnv,
 } from "@lambdaform/infra";
 import { ADMIN_ENV } from "../identity.ts";
+import { localOverrideFiles, stateFileName } from "./overrides.ts";
 
-/** The services the stack uses, as the AWS provider names their endpoint settings. */
-const SERVICES = [
-  "apigateway",
-  "cloudwatch",
-  "cloudwatchevents",
-  "cloudwatchlogs",
-  "dynamodb",
-  "ec2",
-  "iam",
-  "lambda",
-  "s3",
-  "sns",
-  "sqs",
-  "sts",
-] as const;
-
-/**
- * The provider override that points Terraform at the local gateway: every endpoint, path-style S3,
- * and the skip flags that stop it from calling real AWS. Written beside a copy of the stack; the
- * synthesized stack itself is never edited.
- */
-export function localProviderOverride(endpoint: string) {
-  return {
-    provider: {
-      aws: [
-        {
-          endpoints: [Object.fromEntries(SERVICES.map((service) => [service, endpoint]))],
-          s3_use_path_style: true,
-          skip_credentials_validation: true,
-          skip_metadata_api_check: true,
-          skip_region_validation: true,
-          skip_requesting_account_id: true,
-        },
-      ],
-    },
-  };
+/** One resource change of an apply, as `terraform apply -json` announced it. */
+export interface PlannedChange {
+  readonly address: string;
+  /** Terraform's action: create, update, replace, delete, … */
+  readonly action: string;
 }
-
-export interface LocalOverrides {
-  /** Data-source ids whose statements are replaced locally, with the reason printed to the user. */
-  readonly policyDocuments: ReadonlyArray<{
-    readonly id: string;
-    readonly notice: string;
-    readonly statement: unknown;
-  }>;
-}
-
-/**
- * moto's bucket-policy check ignores `Condition`, so the TLS-only Deny statement would deny every
- * object call. Locally that one document is replaced by a harmless Deny of an action this system
- * never uses; the policy that ships is unchanged.
- */
-export function tlsOnlyWorkaround(stack: SynthesizedStack): LocalOverrides {
-  const documents =
-    (
-      stack.json.data as Record<
-        string,
-        Record<string, { statement?: Array<{ sid?: string; resources?: string[] }> }>
-      >
-    )?.aws_iam_policy_document ?? {};
-  const policyDocuments = Object.entries(documents).flatMap(([id, doc]) => {
-    const deny = doc.statement?.find((s) => s.sid === "DenyInsecureTransport");
-    if (!deny) return [];
-    return [
-      {
-        id,
-        notice:
-          "moto ignores Condition in bucket policies, so the TLS-only statement DenyInsecureTransport would deny every " +
-          "object call; it is left out of this local deploy only (the shipped policy is unchanged).",
-        statement: [
-          {
-            sid: "LocalPlaceholderForDenyInsecureTransport",
-            effect: "Deny",
-            actions: ["s3:PutBucketWebsite"],
-            resources: deny.resources ?? [],
-            principals: [{ type: "*", identifiers: ["*"] }],
-          },
-        ],
-      },
-    ];
-  });
-  return { policyDocuments };
-}
-
-// Persistent local stacks apply one resource at a time: moto then sees requests in the order they
-// are recorded, so replaying the recording after a restart recreates the very same ids.
 
 export interface ApplyResult {
   readonly workdir: string;
   /** Resources Terraform added, changed and destroyed ("Apply complete! Resources: …"). */
   readonly changes: { readonly add: number; readonly change: number; readonly destroy: number };
+  readonly planned: ReadonlyArray<PlannedChange>;
   readonly notices: ReadonlyArray<string>;
+  /** True when neither the stack nor the state changed since the last apply, so none ran. */
+  readonly skipped: boolean;
+}
+
+/** What was applied last: the stack's fingerprint and the state it left. */
+interface AppliedRecord {
+  readonly fingerprint: string;
+  readonly state: string;
+}
+
+const APPLIED_FILE = ".lambdaform-applied.json";
+
+const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/**
+ * What decides an apply's outcome: every file of the synthesized stack (assets included) and the
+ * local overrides. The gateway's port is left out: it changes where the provider connects, not
+ * what it deploys.
+ */
+export function stackFingerprint(stack: SynthesizedStack): string {
+  const hash = createHash("sha256");
+  for (const file of filesUnder(stack.dir))
+    hash.update(`${relative(stack.dir, file)}\0`).update(readFileSync(file));
+  for (const override of localOverrideFiles(stack, "http://gateway").files)
+    hash.update(`${override.name}\0${override.content}`);
+  return hash.digest("hex");
+}
+
+const stateHash = (workdir: string, stack: SynthesizedStack) => {
+  const file = join(workdir, stateFileName(stack));
+  return existsSync(file) ? sha256(readFileSync(file)) : "";
+};
+
+function readApplied(workdir: string): AppliedRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(workdir, APPLIED_FILE), "utf8")) as AppliedRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A working copy of the stack with the local overrides, initialised. */
@@ -111,29 +81,12 @@ async function prepareLocal(
   onProgress: (line: string) => void,
 ) {
   const workdir = prepareWorkdir(stack, workRoot);
-  const overrides = tlsOnlyWorkaround(stack);
-  writeFileSync(
-    join(workdir, "local_provider_override.tf.json"),
-    `${JSON.stringify(localProviderOverride(endpoint), null, 2)}\n`,
-  );
-  if (overrides.policyDocuments.length > 0) {
-    const data = {
-      data: {
-        aws_iam_policy_document: Object.fromEntries(
-          overrides.policyDocuments.map((d) => [d.id, { statement: d.statement }]),
-        ),
-      },
-    };
-    writeFileSync(join(workdir, "local_policy_override.tf.json"), `${JSON.stringify(data, null, 2)}\n`);
-  }
-  const { env } = terraformEnv(awsProviderVersion(stack), {
-    ...process.env,
-    ...ADMIN_ENV,
-    AWS_REGION: "",
-  });
+  const { files, notices } = localOverrideFiles(stack, endpoint);
+  for (const file of files) writeFileSync(join(workdir, file.name), file.content);
+  const { env } = terraformEnv(awsProviderVersion(stack), { ...process.env, ...ADMIN_ENV, AWS_REGION: "" });
   if (!existsSync(join(workdir, ".terraform"))) onProgress("terraform init");
   await terraform(["init", "-input=false", "-no-color"], { cwd: workdir, env });
-  return { workdir, env, overrides };
+  return { workdir, env, notices };
 }
 
 /**
@@ -154,42 +107,122 @@ export async function planLocally(
   return JSON.parse(await terraform(["show", "-json", "-no-color", planFile], { cwd: workdir, env }));
 }
 
+/** The lines `terraform apply -json` prints that this reads. */
+type UiMessage = {
+  type?: string;
+  "@message"?: string;
+  "@level"?: string;
+  change?: { resource?: { addr?: string }; action?: string };
+  changes?: { add?: number; change?: number; remove?: number };
+  diagnostic?: { severity?: string; summary?: string; detail?: string; address?: string };
+};
+
+/** Reads apply's machine-readable output: the planned changes, the totals, and any error said plainly. */
+function readApplyOutput(stdout: string): {
+  planned: PlannedChange[];
+  changes: ApplyResult["changes"];
+  errors: string[];
+} {
+  const planned: PlannedChange[] = [];
+  const errors: string[] = [];
+  let changes = { add: 0, change: 0, destroy: 0 };
+  for (const line of stdout.split("\n")) {
+    let message: UiMessage;
+    try {
+      message = JSON.parse(line) as UiMessage;
+    } catch {
+      continue;
+    }
+    if (message.type === "planned_change" && message.change?.resource?.addr)
+      planned.push({ address: message.change.resource.addr, action: message.change.action ?? "?" });
+    if (message.type === "change_summary" && message.changes)
+      changes = {
+        add: message.changes.add ?? 0,
+        change: message.changes.change ?? 0,
+        destroy: message.changes.remove ?? 0,
+      };
+    if (message.type === "diagnostic" && message.diagnostic?.severity === "error") {
+      const d = message.diagnostic;
+      errors.push(`${d.address ? `${d.address}: ` : ""}${d.summary ?? ""}${d.detail ? `: ${d.detail}` : ""}`);
+    }
+  }
+  return { planned, changes, errors };
+}
+
 /**
  * `terraform init` + `apply` of a synthesized stack against the local gateway, in
- * `<workRoot>/<stack>`, where the state is kept between runs.
+ * `<workRoot>/<stack>`, where the state is kept between runs. When neither the synthesized stack
+ * nor the state changed since the last apply here, nothing runs (`skipped`): the state already is
+ * what an apply would leave. Any change to either applies for real.
  */
 export async function applyLocally(
   stack: SynthesizedStack,
   workRoot: string,
   endpoint: string,
   onProgress: (line: string) => void,
-  options: { readonly parallelism: number } = { parallelism: 1 },
+  options: { readonly parallelism: number; readonly mayReuse: boolean },
 ): Promise<ApplyResult> {
-  const { workdir, env, overrides } = await prepareLocal(stack, workRoot, endpoint, onProgress);
+  const workdir = join(workRoot, stack.name);
+  const fingerprint = stackFingerprint(stack);
+  const applied = readApplied(workdir);
+  if (
+    options.mayReuse &&
+    applied?.fingerprint === fingerprint &&
+    applied.state === stateHash(workdir, stack)
+  ) {
+    return {
+      workdir,
+      changes: { add: 0, change: 0, destroy: 0 },
+      planned: [],
+      notices: localOverrideFiles(stack, endpoint).notices,
+      skipped: true,
+    };
+  }
+  // Until this apply finishes, what was applied last is not known to be what is deployed.
+  rmSync(join(workdir, APPLIED_FILE), { force: true });
+  const { env, notices } = await prepareLocal(stack, workRoot, endpoint, onProgress);
   onProgress("terraform apply");
-  const output = await terraform(
-    [
-      "apply",
-      "-input=false",
-      "-no-color",
-      "-auto-approve",
-      "-lock=false",
-      `-parallelism=${options.parallelism}`,
-    ],
-    {
-      cwd: workdir,
-      env,
-    },
+  const result = await runTerraform(
+    ["apply", "-json", "-input=false", "-auto-approve", "-lock=false", `-parallelism=${options.parallelism}`],
+    { cwd: workdir, env },
   );
-  const match = /Resources: (\d+) added, (\d+) changed, (\d+) destroyed/.exec(output);
-  const changes = match
-    ? { add: Number(match[1]), change: Number(match[2]), destroy: Number(match[3]) }
-    : { add: 0, change: 0, destroy: 0 };
-  return { workdir, changes, notices: overrides.policyDocuments.map((d) => d.notice) };
+  const output = readApplyOutput(result.stdout);
+  if (result.code !== 0) {
+    throw new Error(
+      `terraform apply failed in ${workdir} (exit ${result.code}):\n${output.errors.join("\n") || result.stderr || result.stdout}`,
+    );
+  }
+  const record: AppliedRecord = { fingerprint, state: stateHash(workdir, stack) };
+  writeFileSync(join(workdir, APPLIED_FILE), `${JSON.stringify(record)}\n`);
+  return { workdir, changes: output.changes, planned: output.planned, notices, skipped: false };
 }
 
-/** `terraform show -json` of the applied state. */
-export async function readState(workdir: string, providerVersion: string): Promise<Record<string, unknown>> {
-  const { env } = terraformEnv(providerVersion, { ...process.env, ...ADMIN_ENV });
-  return JSON.parse(await terraform(["show", "-json", "-no-color"], { cwd: workdir, env }));
+/**
+ * The applied state, read from the state file Terraform keeps in the working directory (format
+ * version 4), in the shape `terraform show -json` gives (`values.root_module.resources[].values`).
+ * Reading the file takes milliseconds where `terraform show -json` loads the provider's schema
+ * (about 3 s here).
+ */
+export function readState(workdir: string, stack: SynthesizedStack): Record<string, unknown> {
+  const file = join(workdir, stateFileName(stack));
+  const state = JSON.parse(readFileSync(file, "utf8")) as {
+    version?: number;
+    resources?: Array<{
+      mode: string;
+      type: string;
+      name: string;
+      instances: Array<{ attributes: unknown }>;
+    }>;
+  };
+  if (state.version !== 4)
+    throw new Error(`${file}: Terraform state format version ${state.version} is not the one this reads (4)`);
+  const resources = (state.resources ?? []).flatMap((r) =>
+    r.instances.map((instance) => ({
+      mode: r.mode,
+      type: r.type,
+      name: r.name,
+      values: instance.attributes,
+    })),
+  );
+  return { values: { root_module: { resources } } };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { awsProviderVersion, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
+import { TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
 import {
   findExecutable,
   findMotoServer,
@@ -117,7 +117,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     cleanups.push(() => gateway.close());
 
     step(4, "terraform apply of the synthesized stack (provider pointed at the gateway)");
-    const applyStack = (synthesized: StackSpec) =>
+    const applyStack = (synthesized: StackSpec, mayReuse: boolean) =>
       applyLocally(
         synthesized,
         join(dataDir, "terraform"),
@@ -125,13 +125,13 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         (line) => options.progress(`      ${line}`),
         // Parallel is safe for a kept data directory: the gateway hands moto one request at a time,
         // so the recording is the order moto drew its ids in, and a replay recreates them.
-        { parallelism: 10 },
+        { parallelism: 10, mayReuse },
       );
-    const apply = await applyStack(stack);
+    // A restored moto holds what the last apply left; when neither the stack nor the state changed
+    // since, the apply is skipped.
+    const apply = await applyStack(stack, restoring);
     for (const notice of apply.notices) options.progress(`notice: ${notice}`);
-    options.progress(
-      `      ${apply.changes.add} added, ${apply.changes.change} changed, ${apply.changes.destroy} destroyed`,
-    );
+    options.progress(`      ${applySummary(apply)}`);
 
     step(5, "starting the Lambda runtime with the deployed configuration");
     const motoClients = gateway.motoLink.clientConfig(stack.region);
@@ -144,7 +144,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     });
     /** The routing of what a stack's apply left in Terraform's state, with a runtime of its own. */
     const route = async (deployedStack: StackSpec, result: ApplyResult): Promise<Routing> => {
-      const deployed = readDeployed(await readState(result.workdir, awsProviderVersion(deployedStack)));
+      const deployed = readDeployed(readState(result.workdir, deployedStack));
       const runtime = new LocalRuntime(deployedStack, {
         dataDir,
         accountId: deployed.accountId,
@@ -207,7 +207,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     };
     const redeploy = async (otherStackDir: string) => {
       const other = sameStackAt(otherStackDir);
-      const result = await applyStack(other);
+      const result = await applyStack(other, false);
       const previous = routing;
       routing = await route(other, result);
       gateway.use(routing);
@@ -236,4 +236,11 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     await stopAll();
     throw error;
   }
+}
+
+/** One line for what an apply did. */
+export function applySummary(apply: ApplyResult): string {
+  if (apply.skipped) return "unchanged since the last apply (stack and state): terraform apply skipped";
+  const { add, change, destroy } = apply.changes;
+  return `${add} added, ${change} changed, ${destroy} destroyed`;
 }

@@ -21,6 +21,8 @@ export interface RawOutcome {
 export interface EnvironmentOptions {
   readonly spec: FunctionSpec;
   readonly taskRoot: string;
+  /** Which code generation of the function this environment runs (a hot reload starts the next). */
+  readonly generation: number;
   readonly env: Readonly<Record<string, string>>;
   readonly logStreamName: string;
   /** The context fields that stay the same for every invocation of this environment. */
@@ -77,6 +79,7 @@ export function newLogStreamName(now = new Date()): string {
  */
 export class ExecutionEnvironment {
   readonly logStreamName: string;
+  readonly generation: number;
   initDurationMs = 0;
   private readonly worker: Worker;
   private dead = false;
@@ -94,6 +97,7 @@ export class ExecutionEnvironment {
 
   private constructor(private readonly options: EnvironmentOptions) {
     this.logStreamName = options.logStreamName;
+    this.generation = options.generation;
     this.worker = new Worker(BOOTSTRAP, {
       workerData: { taskRoot: options.taskRoot, handler: options.spec.handler, context: options.context },
       env: { ...options.env },

@@ -2,16 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { FunctionSpec } from "../stack/read-stack.ts";
 import type { FailureDestination, InvocationRecord } from "./dead-letters.ts";
 import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";
 import type { InvocationResult, LogSink } from "./types.ts";
 
-/** Raised when reserved concurrency is exhausted: Lambda's 429 TooManyRequestsException. */
-export class ThrottledError extends Error {
-  override readonly name = "TooManyRequestsException";
-  constructor(functionName: string, limit: number) {
-    super(`Rate Exceeded: ${functionName} is at its reserved concurrency of ${limit}`);
-  }
-}
+export { ThrottledError } from "./pool.ts";
 
 export interface FunctionRuntimeOptions {
   readonly spec: FunctionSpec;
@@ -46,13 +41,34 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * destination.
  */
 export class FunctionRuntime {
-  private readonly idle: ExecutionEnvironment[] = [];
-  private readonly waiting: Array<() => void> = [];
-  private active = 0;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly pool: EnvironmentPool;
 
-  constructor(readonly options: FunctionRuntimeOptions) {}
+  constructor(readonly options: FunctionRuntimeOptions) {
+    this.pool = new EnvironmentPool(
+      {
+        functionName: options.spec.name,
+        limit: options.spec.reservedConcurrency ?? options.defaultConcurrency,
+        throttle: options.spec.reservedConcurrency !== undefined,
+        start: (code) => this.startEnvironment(code),
+      },
+      options.taskRoot,
+    );
+  }
+
+  /** Where the code new environments run is unpacked. */
+  get taskRoot(): string {
+    return this.pool.taskRoot;
+  }
+
+  /**
+   * Swaps the function's code: from now on every invocation starts in a fresh environment running
+   * the code in `taskRoot`; invocations already running finish on the code they started with.
+   */
+  reload(taskRoot: string): void {
+    this.pool.reload(taskRoot);
+  }
 
   get spec(): FunctionSpec {
     return this.options.spec;
@@ -68,11 +84,11 @@ export class FunctionRuntime {
 
   /** Environments alive now (busy or idle). */
   get environments(): number {
-    return this.active + this.idle.length;
+    return this.pool.size;
   }
 
-  private environmentVariables(logStreamName: string): Record<string, string> {
-    const { spec, region, taskRoot } = { ...this.options, spec: this.spec };
+  private environmentVariables(taskRoot: string, logStreamName: string): Record<string, string> {
+    const { spec, region } = this.options;
     return {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
       LANG: "en_US.UTF-8",
@@ -95,51 +111,25 @@ export class FunctionRuntime {
     };
   }
 
-  private async acquire(): Promise<{ env: ExecutionEnvironment; cold: boolean }> {
-    for (;;) {
-      if (this.closed) throw new Error(`${this.spec.shortName}: runtime is closed`);
-      const warm = this.idle.pop();
-      if (warm) {
-        if (!warm.isAlive) continue;
-        this.active += 1;
-        return { env: warm, cold: false };
-      }
-      if (this.active < this.concurrencyLimit) {
-        this.active += 1;
-        const logStreamName = newLogStreamName();
-        try {
-          const env = await ExecutionEnvironment.start({
-            spec: this.spec,
-            taskRoot: this.options.taskRoot,
-            env: this.environmentVariables(logStreamName),
-            logStreamName,
-            context: {
-              functionName: this.spec.name,
-              functionVersion: "$LATEST",
-              invokedFunctionArn: this.arn,
-              memoryLimitInMB: String(this.spec.memoryMb),
-              logGroupName: `/aws/lambda/${this.spec.name}`,
-              logStreamName,
-            },
-            onLog: this.options.onLog,
-          });
-          return { env, cold: true };
-        } catch (error) {
-          this.active -= 1;
-          throw error;
-        }
-      }
-      if (this.spec.reservedConcurrency !== undefined)
-        throw new ThrottledError(this.spec.name, this.concurrencyLimit);
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-  }
-
-  private release(env: ExecutionEnvironment): void {
-    this.active -= 1;
-    if (env.isAlive && !this.closed) this.idle.push(env);
-    else void env.kill();
-    this.waiting.shift()?.();
+  /** Starts an environment running `code`: the function's variables and the context's fixed part. */
+  private startEnvironment(code: Code): Promise<ExecutionEnvironment> {
+    const logStreamName = newLogStreamName();
+    return ExecutionEnvironment.start({
+      spec: this.spec,
+      taskRoot: code.taskRoot,
+      generation: code.generation,
+      env: this.environmentVariables(code.taskRoot, logStreamName),
+      logStreamName,
+      context: {
+        functionName: this.spec.name,
+        functionVersion: "$LATEST",
+        invokedFunctionArn: this.arn,
+        memoryLimitInMB: String(this.spec.memoryMb),
+        logGroupName: `/aws/lambda/${this.spec.name}`,
+        logStreamName,
+      },
+      onLog: this.options.onLog,
+    });
   }
 
   private frame(
@@ -168,7 +158,7 @@ export class FunctionRuntime {
   async invoke(event: unknown, options: { readonly requestId?: string } = {}): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
     const eventJson = JSON.stringify(event ?? null);
-    const { env, cold } = await this.acquire();
+    const { env, cold } = await this.pool.acquire();
     const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
     try {
       const initLines = cold ? env.drainLines() : [];
@@ -188,7 +178,7 @@ export class FunctionRuntime {
       const outcome = await env.invoke(eventJson, requestId, this.spec.timeoutSeconds * 1000);
       return this.frame(requestId, env, cold, { ...outcome, lines: [...initLines, ...outcome.lines] });
     } finally {
-      this.release(env);
+      this.pool.release(env);
     }
   }
 
@@ -269,7 +259,7 @@ export class FunctionRuntime {
    */
   async close(graceMs = 3000): Promise<void> {
     this.closed = true;
-    for (const wake of this.waiting.splice(0)) wake();
+    const pool = this.pool.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),
@@ -278,6 +268,6 @@ export class FunctionRuntime {
       }),
     ]);
     clearTimeout(timer);
-    await Promise.all(this.idle.splice(0).map((env) => env.kill()));
+    await pool;
   }
 }

@@ -64,6 +64,14 @@ export class LocalRuntime {
   }
 
   /**
+   * Swaps a function's code for the code unpacked in `taskRoot` (a hot reload): new invocations
+   * start in fresh environments running it; those already running finish on their own code.
+   */
+  reload(name: string, taskRoot: string): void {
+    this.function(name).reload(taskRoot);
+  }
+
+  /**
    * Sends stored dead letters of a queue back to their functions as new asynchronous invocations,
    * removing each one that was handed over. Returns how each redriven event ended.
    */

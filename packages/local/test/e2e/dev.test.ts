@@ -83,7 +83,7 @@ describe("pnpm dev: the whole system on moto", function () {
   });
 
   it("deploys all resources of the stack with a real terraform apply", () => {
-    expect(dev?.apply.changes).to.deep.equal({ add: 53, change: 0, destroy: 0 });
+    expect(dev?.apply.changes).to.deep.equal({ add: 52, change: 0, destroy: 0 });
     expect(lines.some((l) => l.includes("DenyInsecureTransport would deny every object call"))).to.equal(
       true,
     );

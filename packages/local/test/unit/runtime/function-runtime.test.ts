@@ -122,4 +122,45 @@ describe("function runtime: async invocations, concurrency, shutdown (local Lamb
       expect(performance.now() - closed).to.be.below(3000);
     });
   });
+
+  describe("code reload (hot reload)", () => {
+    /** A task root whose handler answers which code it is. */
+    const code = (version: number) => {
+      const dir = mkdtempSync(join(tmpdir(), "lf-code-"));
+      writeFileSync(
+        join(dir, "index.mjs"),
+        `export const handler = async (event) => { if (event.ms) await new Promise((r) => setTimeout(r, event.ms)); return { version: ${version} }; };`,
+      );
+      return dir;
+    };
+
+    it("serves every invocation that starts after a reload from the new code; one in flight finishes on the old", async () => {
+      // Prepare
+      const fn = runtime.function("default-async");
+      fn.reload(code(1));
+      expect((await fn.invoke({})).payload).to.deep.equal({ version: 1 });
+      const inFlight = fn.invoke({ ms: 300 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Act
+      fn.reload(code(2));
+      const after = await Promise.all([fn.invoke({}), fn.invoke({})]);
+      // Assess
+      expect(after.map((r) => r.payload)).to.deep.equal([{ version: 2 }, { version: 2 }]);
+      expect(after.every((r) => r.coldStart)).to.equal(true);
+      expect((await inFlight).payload).to.deep.equal({ version: 1 });
+      // The old code's environment ended with its invocation: only new-code environments remain.
+      expect(fn.environments).to.equal(2);
+      expect((await fn.invoke({})).coldStart).to.equal(false);
+    });
+
+    it("never hands an environment that was starting during a reload to a new invocation", async () => {
+      const fn = runtime.function("default-async");
+      fn.reload(code(3));
+      const starting = fn.invoke({});
+      fn.reload(code(4));
+      const next = await fn.invoke({});
+      expect(next.payload).to.deep.equal({ version: 4 });
+      expect((await starting).payload).to.deep.equal({ version: 4 });
+    });
+  });
 });
