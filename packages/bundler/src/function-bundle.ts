@@ -25,13 +25,13 @@ export const ZIP_FILE = "function.zip";
 export const MANIFEST_FILE = "manifest.json";
 /** The source map written beside the bundle (never inside function.zip). */
 export const SOURCE_MAP_FILE = `${BUNDLE_FILE}.map`;
-const SOURCE_MAP_COMMENT = /\n?\/\/# sourceMappingURL=[^\n]*\n?$/;
+const SOURCE_MAP_COMMENT = /(?:\n?\/\/# sourceMappingURL=[^\n]*)+\n?$/;
 
 /** Writes `function.zip`, its base64 SHA-256 and `manifest.json` next to a built bundle. */
 export async function packageFunction(outDir: string): Promise<BundleManifest> {
   const built = await readFile(join(outDir, BUNDLE_FILE));
-  // tsup links the map with a trailing comment; the shipped bundle stays without it (and so does the
-  // zip), byte for byte what a build without a source map gives.
+  // tsup links the map with trailing comments; the shipped bundle stays without them (and so does
+  // the zip), byte for byte what a build without a source map gives.
   const code = Buffer.from(built.toString("utf8").replace(SOURCE_MAP_COMMENT, ""));
   if (code.length !== built.length) await writeFile(join(outDir, BUNDLE_FILE), code);
   const zip = deterministicZip([{ name: BUNDLE_FILE, data: code }]);
@@ -54,12 +54,22 @@ const REQUIRE_SHIM =
   'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = __lfCreateRequire(import.meta.url);';
 
 /** Builds the function whose package is `dir` with {@link functionBundle} (the `lambdaform-bundle` CLI). */
-export async function buildFunction(dir: string, outDir = join(dir, "dist")): Promise<BundleManifest> {
+export async function buildFunction(
+  dir: string,
+  outDir = join(dir, "dist"),
+  options: { readonly quiet?: boolean } = {},
+): Promise<BundleManifest> {
   let manifest: BundleManifest | undefined;
+  const config = functionBundle(dir, outDir, (m) => {
+    manifest = m;
+  });
   await build({
-    ...functionBundle(dir, outDir, (m) => {
-      manifest = m;
-    }),
+    ...config,
+    // Quiet: the caller reports errors itself (the thrown error carries esbuild's messages).
+    esbuildOptions(esbuild, context) {
+      config.esbuildOptions?.(esbuild, context);
+      if (options.quiet) esbuild.logLevel = "silent";
+    },
     config: false,
     silent: true,
   });
@@ -96,7 +106,9 @@ export function functionBundle(
     minify: true,
     treeshake: true,
     splitting: false,
-    sourcemap: false,
+    // tsup carries the map through its Rollup tree-shaking pass; the references it and esbuild
+    // append to the bundle are taken out again by packageFunction.
+    sourcemap: true,
     clean: true,
     dts: false,
     outExtension: () => ({ js: ".mjs" }),
@@ -106,9 +118,6 @@ export function functionBundle(
       options.mainFields = ["module", "main"];
       options.legalComments = "none";
       options.absWorkingDir = dir;
-      // A map file without a `sourceMappingURL` comment: the bundle's bytes stay as they are.
-      options.sourcemap = "external";
-      options.sourceRoot = undefined;
     },
     async onSuccess() {
       onPackaged(await packageFunction(outDir));

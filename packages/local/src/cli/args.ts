@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { UnknownNameError } from "../names.ts";
 import { LocalRuntime } from "../runtime/local-runtime.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
+import { sourceMapOf } from "../watch/packages.ts";
 import { UsageError } from "./command.ts";
 import { defaultDataDir, stackDir } from "./paths.ts";
 
@@ -174,5 +175,6 @@ export function cliRuntime(
     dataDir: options.dataDir ?? defaultDataDir(root),
     extraEnv: endpointEnv(options.endpointUrl),
     onLog: (line) => process.stderr.write(`${line}\n`),
+    sourceMap: sourceMapOf(root),
   });
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { FunctionSpec } from "../stack/read-stack.ts";
+import type { StackTraceMapper } from "./source-maps.ts";
 import type { LambdaError, LogSink } from "./types.ts";
 
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
@@ -28,6 +29,8 @@ export interface EnvironmentOptions {
   /** The context fields that stay the same for every invocation of this environment. */
   readonly context: Readonly<Record<string, string>>;
   readonly onLog?: LogSink;
+  /** Maps stack frames in log lines and errors back to the TypeScript sources. */
+  readonly traces?: StackTraceMapper;
 }
 
 /** An outcome before the environment adds its memory peak and log lines (duration defaults to wall time). */
@@ -127,7 +130,12 @@ export class ExecutionEnvironment {
           clearTimeout(timer);
           env.initDurationMs = performance.now() - started;
           env.peakBytes = message.type === "ready" ? message.memoryBytes : 0;
-          if (message.type === "init-error") env.initError = message.error;
+          if (message.type === "init-error") {
+            const traces = env.options.traces;
+            env.initError = traces
+              ? { ...message.error, trace: message.error.trace.map((l) => traces.mapText(l)) }
+              : message.error;
+          }
           resolve();
         } else env.onMessage(message);
       });
@@ -181,8 +189,9 @@ export class ExecutionEnvironment {
   }
 
   private log(text: string): void {
-    for (const line of text.split("\n")) {
-      if (line === "") continue;
+    for (const raw of text.split("\n")) {
+      if (raw === "") continue;
+      const line = this.options.traces ? this.options.traces.mapText(raw) : raw;
       this.lines.push(line);
       this.options.onLog?.(line, { functionName: this.options.spec.name, logStreamName: this.logStreamName });
     }
@@ -209,8 +218,13 @@ export class ExecutionEnvironment {
     if (!pending) return;
     clearTimeout(pending.timer);
     this.pending = undefined;
+    const traces = this.options.traces;
     pending.resolve({
       ...outcome,
+      error:
+        outcome.error && traces
+          ? { ...outcome.error, trace: outcome.error.trace.map((l) => traces.mapText(l)) }
+          : outcome.error,
       durationMs: outcome.durationMs ?? performance.now() - pending.started,
       maxMemoryBytes: this.peakBytes,
       lines: this.drainLines(),

@@ -4,6 +4,7 @@ import type { FailureDestination, InvocationRecord } from "./dead-letters.ts";
 import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
 import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";
+import { StackTraceMapper } from "./source-maps.ts";
 import type { InvocationResult, LogSink } from "./types.ts";
 
 export { ThrottledError } from "./pool.ts";
@@ -129,7 +130,20 @@ export class FunctionRuntime {
         logStreamName,
       },
       onLog: this.options.onLog,
+      traces: this.traces(code.taskRoot),
     });
+  }
+
+  private readonly mappers = new Map<string, StackTraceMapper>();
+
+  /** One mapper per code, its source map read once. */
+  private traces(taskRoot: string): StackTraceMapper {
+    let mapper = this.mappers.get(taskRoot);
+    if (!mapper) {
+      mapper = new StackTraceMapper(taskRoot);
+      this.mappers.set(taskRoot, mapper);
+    }
+    return mapper;
   }
 
   private frame(

@@ -22,6 +22,8 @@ export interface LocalRuntimeOptions {
   /** Where failed async events go; a {@link DeadLetterStore} under dataDir by default. */
   readonly destination?: FailureDestination;
   readonly onLog?: LogSink;
+  /** Where a function's bundle has its source map (the zip has none), when it is known. */
+  readonly sourceMap?: (spec: FunctionSpec) => string | undefined;
 }
 
 /** Lambda's delays are about 1 and 2 minutes; locally 1 s, 2 s, … keep the same shape at a usable pace. */
@@ -49,7 +51,11 @@ export class LocalRuntime {
       const extra = this.options.extraEnv;
       runtime = new FunctionRuntime({
         spec,
-        taskRoot: unpackFunction(spec, join(this.options.dataDir, "functions")),
+        taskRoot: unpackFunction(
+          spec,
+          join(this.options.dataDir, "functions"),
+          this.options.sourceMap?.(spec),
+        ),
         region: this.stack.region,
         accountId: this.options.accountId ?? LOCAL_ACCOUNT_ID,
         extraEnv: typeof extra === "function" ? extra(spec) : (extra ?? {}),

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { readStack } from "../../src/stack/read-stack.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/lambdaform.mjs", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
 
 describe("lambdaform CLI on the real functions and stack", function () {
   this.timeout(60_000);
@@ -87,6 +88,21 @@ describe("lambdaform CLI on the real functions and stack", function () {
       expect(result.stderr).to.match(/REPORT RequestId: .*Init Duration/);
     });
   }
+
+  it("names the TypeScript file and line in error stack traces, in the result and in the logs", async () => {
+    const closed = await freePort();
+    const result = invoke(["s3-processor", "--type", "s3", "--endpoint-url", `http://127.0.0.1:${closed}`]);
+    // Relative to the working directory, so a terminal can open it (here the package's directory).
+    const source = /(?:\.\.\/)*functions\/s3-processor\/src\/process-uploads\.ts:(\d+):\d+/;
+    const trace = (JSON.parse(result.stdout).trace as string[]).join("\n");
+    expect(trace).to.match(source);
+    expect(trace).not.to.contain("index.mjs");
+    const line = Number(source.exec(trace)?.[1]);
+    const text = readFileSync(join(REPO, "packages/functions/s3-processor/src/process-uploads.ts"), "utf8");
+    expect(text.split("\n")[line - 1]).to.contain("new RecordProcessingError");
+    // The structured log line of the failure carries the mapped stack too.
+    expect(result.stderr).to.match(/"processing failed".*process-uploads\.ts:\d+:\d+/);
+  });
 
   it("reads the event from a file or standard input", () => {
     const file = join(dataDir, "event.json");
