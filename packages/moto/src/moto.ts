@@ -11,10 +11,6 @@ export interface MotoServer {
   readonly pid: number;
   /** Wipes every resource (moto's reset API), so each suite starts clean. */
   reset(): Promise<void>;
-  /** Seeds moto's random generator, so the same requests create the same ids. */
-  seed(value: number): Promise<void>;
-  /** Replays the recording (requests of earlier runs) into this server, with recording paused. */
-  replay(): Promise<void>;
   /** Stops the server by PID and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -67,52 +63,45 @@ export function findMotoServer(): string | undefined {
   return process.env.MOTO_SERVER || findExecutable("moto_server");
 }
 
-async function waitUntilReady(
-  endpoint: string,
-  child: ChildProcess,
-  output: () => string,
-  timeoutMs: number,
-) {
+async function waitUntilReady(url: string, child: ChildProcess, output: () => string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`moto_server exited with code ${child.exitCode}:\n${output()}`);
+    if (child.exitCode !== null) throw new Error(`moto exited with code ${child.exitCode}:\n${output()}`);
     try {
-      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      const response = await fetch(url);
       if (response.ok) return;
     } catch {
       // not listening yet
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms:\n${output()}`);
+  throw new Error(`moto did not answer on ${url} within ${timeoutMs} ms:\n${output()}`);
 }
 
 export interface MotoOptions {
   /** Loopback port; a free one when omitted. */
   readonly port?: number;
-  /** Record every request to this file (moto's recorder), so {@link MotoServer.replay} can restore state. */
-  readonly recordingFile?: string;
   readonly timeoutMs?: number;
   /** Where moto's own log goes (a temporary file by default). */
   readonly logFile?: string;
 }
 
-/** Starts moto_server on loopback and waits until it answers. */
-export async function startMoto(executable: string, options: MotoOptions = {}): Promise<MotoServer> {
-  const { recordingFile, timeoutMs = 30_000 } = options;
+/** A moto process on loopback, started and waited for; `log` reads the end of its log. */
+export async function spawnMoto(
+  command: string,
+  args: (port: number) => ReadonlyArray<string>,
+  options: MotoOptions & { readonly readyPath: string; readonly env?: Readonly<Record<string, string>> },
+): Promise<{ endpoint: string; pid: number; child: ChildProcess; log: () => string; logFile: string }> {
+  const { timeoutMs = 30_000 } = options;
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const recording = recordingFile
-    ? { MOTO_ENABLE_RECORDING: "True", MOTO_RECORDER_FILEPATH: recordingFile }
-    : {};
   // moto logs every request. Its output goes to a file, not a pipe: a pipe nobody drains (say, while
   // this process waits in spawnSync) fills up and stalls moto mid-request.
   const logFile = options.logFile ?? join(mkdtempSync(join(tmpdir(), "lambdaform-moto-")), "moto.log");
   const out = openSync(logFile, "a");
-  const child = spawn(executable, ["-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(command, [...args(port)], {
     stdio: ["ignore", out, out],
-    env: { ...process.env, ...recording },
+    env: { ...process.env, ...options.env },
   });
   closeSync(out);
   const log = () => {
@@ -123,17 +112,39 @@ export async function startMoto(executable: string, options: MotoOptions = {}): 
     }
   };
   const pid = child.pid;
-  // Never leave a moto_server behind when this process exits, however it exits.
+  // Never leave a moto behind when this process exits, however it exits.
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
   child.once("exit", () => process.removeListener("exit", killOnExit));
-  if (pid === undefined) throw new Error(`could not start ${executable}`);
+  if (pid === undefined) throw new Error(`could not start ${command}`);
   try {
-    await waitUntilReady(endpoint, child, log, timeoutMs);
+    await waitUntilReady(`${endpoint}${options.readyPath}`, child, log, timeoutMs);
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
   }
+  return { endpoint, pid, child, log, logFile };
+}
+
+/** Stops a child by PID (SIGTERM) and waits for it to exit. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** Starts moto_server on loopback (fresh, in memory) and waits until it answers. */
+export async function startMoto(executable: string, options: MotoOptions = {}): Promise<MotoServer> {
+  const { endpoint, pid, child } = await spawnMoto(
+    executable,
+    (port) => ["-H", "127.0.0.1", "-p", String(port)],
+    {
+      ...options,
+      readyPath: "/moto-api/data.json",
+    },
+  );
   return {
     endpoint,
     pid,
@@ -141,27 +152,6 @@ export async function startMoto(executable: string, options: MotoOptions = {}): 
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },
-    async seed(value: number) {
-      const response = await fetch(`${endpoint}/moto-api/seed?a=${value}`, { method: "POST" });
-      if (!response.ok) throw new Error(`moto seed failed: HTTP ${response.status}`);
-    },
-    async replay() {
-      const response = await fetch(`${endpoint}/moto-api/recorder/replay-recording`, { method: "POST" });
-      if (!response.ok) {
-        await response.text();
-        throw new Error(
-          `moto could not replay the recording${recordingFile ? ` ${recordingFile}` : ""} (HTTP ${response.status}); ` +
-            `the traceback is in moto's log (${logFile}). ` +
-            "Move the data directory aside to start from an empty stack.",
-        );
-      }
-    },
-    stop() {
-      if (child.exitCode !== null) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        process.kill(pid, "SIGTERM");
-      });
-    },
+    stop: () => stopChild(child),
   };
 }

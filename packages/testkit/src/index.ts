@@ -1,5 +1,12 @@
 export type { MotoServer } from "@lambdaform/moto";
-export { FAKE_AWS_ENV, findMotoServer, freePort, MOTO_INSTALL_HINT, startMoto } from "@lambdaform/moto";
+export {
+  FAKE_AWS_ENV,
+  findMotoPython,
+  findMotoServer,
+  freePort,
+  MOTO_INSTALL_HINT,
+  startMoto,
+} from "@lambdaform/moto";
 export { captureOutput, withEnv } from "./env.ts";
 export type { MotoSuite } from "./moto-suite.ts";
 export { motoForSuite } from "./moto-suite.ts";

@@ -1,28 +1,26 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
 import {
   findExecutable,
-  findMotoServer,
+  findMotoPython,
   MOTO_INSTALL_HINT,
-  type MotoServer,
-  startMoto,
+  MOTO_PYTHON_ENV,
+  type PersistentMoto,
+  startPersistentMoto,
 } from "@lambdaform/moto";
 import { Gateway, type GatewayOptions, type IamMode } from "../gateway/gateway.ts";
-import { buildRouting, type Routing } from "../gateway/routing.ts";
-import { functionCredentials } from "../identity.ts";
-import { LocalRuntime } from "../runtime/local-runtime.ts";
-import { Scheduler } from "../sources/schedule/scheduler.ts";
+import type { Routing } from "../gateway/routing.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
-import { fireRule, handleControl, type TriggerResult, writeDevState } from "./control.ts";
-import { type ApplyResult, applyLocally, planLocally, readState } from "./deploy.ts";
-import { readDeployed } from "./deployed.ts";
+import { FunctionBuilder } from "../watch/builder.ts";
+import { FunctionWatcher } from "../watch/functions.ts";
+import { InfraWatcher, turboSynth } from "../watch/infra.ts";
+import { functionPackages, packagesOfStack, sourceMapOf } from "../watch/packages.ts";
+import { handleControl, type TriggerResult, writeDevState } from "./control.ts";
+import { type ApplyResult, applyLocally, planLocally } from "./deploy.ts";
+import { Deployments } from "./deployments.ts";
 import { seedInstances } from "./seed.ts";
-import { LogShipper, SqsDestination } from "./sinks.ts";
-
-/** moto's ids come from a seeded generator, so replaying the recording recreates the same ids. */
-const MOTO_SEED = 2026;
 
 /** What tests and benchmarks change about a local stack; a user's `pnpm dev` leaves all of it alone. */
 export interface DevHooks {
@@ -50,12 +48,22 @@ export interface DevOptions {
   /** Function log lines, prefixed with the function. */
   readonly functionLog: (functionName: string, line: string) => void;
   readonly hooks?: DevHooks;
+  /** Hot reload: watch the sources under `root` (`pnpm dev` does; tests and benchmarks choose). */
+  readonly watch?: {
+    readonly root: string;
+    /** The package that builds each function (default: the one whose last build is the deployed zip). */
+    readonly packages?: ReadonlyMap<string, string>;
+    /** Sources every function bundles (default `packages/shared/src`). */
+    readonly shared?: ReadonlyArray<string>;
+    /** Infra reload: on unless `false`; the watched directory and the synth can be replaced. */
+    readonly infra?: false | { readonly dir?: string; readonly synth?: () => Promise<void> };
+  };
 }
 
 /** A running local stack. */
 export interface DevStack {
   readonly gateway: Gateway;
-  readonly moto: MotoServer;
+  readonly moto: PersistentMoto;
   /** What the start's apply did. */
   readonly apply: ApplyResult;
   readonly dataDir: string;
@@ -79,32 +87,30 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const started = performance.now();
 
   step(1, "checking prerequisites");
-  const motoServer = findMotoServer();
-  if (!motoServer)
-    throw new Error(`moto_server was not found on PATH: ${MOTO_INSTALL_HINT} (Python 3 is needed).`);
+  const python = findMotoPython();
+  if (!python)
+    throw new Error(
+      `no Python 3 with moto's server was found: ${MOTO_INSTALL_HINT} (or set ${MOTO_PYTHON_ENV} to the Python that has it).`,
+    );
   if (!findExecutable("terraform"))
     throw new Error(`terraform was not found on PATH: ${TERRAFORM_INSTALL_HINT}.`);
   const stack = readStack(options.stackDir);
 
   const dataDir = options.ephemeral ? mkdtempSync(join(tmpdir(), "lambdaform-dev-")) : options.dataDir;
   mkdirSync(dataDir, { recursive: true });
-  const recordingFile = join(dataDir, "moto-recording.jsonl");
-  const restoring = !options.ephemeral && existsSync(recordingFile);
+  setAsideOldRecording(dataDir, options.progress);
+  const stateDir = join(dataDir, "moto");
+  const restoring = hasState(stateDir);
 
   step(2, restoring ? "starting moto and restoring its state from the data directory" : "starting moto");
-  const moto = await startMoto(motoServer, {
-    recordingFile: options.ephemeral ? undefined : recordingFile,
-    logFile: join(dataDir, "moto.log"),
-  });
+  const moto = await startPersistentMoto(python, { stateDir, logFile: join(dataDir, "moto.log") });
+  if (restoring) options.progress(`      ${restoredSummary(moto)}`);
   const cleanups: Array<() => Promise<void> | void> = [() => moto.stop()];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
     if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    await moto.seed(MOTO_SEED);
-    if (restoring) await moto.replay();
-
     step(3, `starting the gateway on 127.0.0.1:${options.port}`);
     const gateway = new Gateway({
       motoEndpoint: moto.endpoint,
@@ -134,69 +140,23 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     options.progress(`      ${applySummary(apply)}`);
 
     step(5, "starting the Lambda runtime with the deployed configuration");
-    const motoClients = gateway.motoLink.clientConfig(stack.region);
-    const logs = new LogShipper(motoClients, (message) => options.progress(message));
-    const destination = new SqsDestination(motoClients, gateway.endpoint);
-    const runtimes = new Set<LocalRuntime>();
-    cleanups.push(async () => {
-      await Promise.all([...runtimes].map((r) => r.close()));
-      await logs.close();
+    const deployments = new Deployments({
+      dataDir,
+      gateway,
+      region: stack.region,
+      apiThrottling: hooks.apiThrottling ?? true,
+      schedules: hooks.schedules !== false,
+      sourceMap: options.watch ? sourceMapOf(options.watch.root) : undefined,
+      progress: options.progress,
+      functionLog: options.functionLog,
     });
-    /** The routing of what a stack's apply left in Terraform's state, with a runtime of its own. */
-    const route = async (deployedStack: StackSpec, result: ApplyResult): Promise<Routing> => {
-      const deployed = readDeployed(readState(result.workdir, deployedStack));
-      const runtime = new LocalRuntime(deployedStack, {
-        dataDir,
-        accountId: deployed.accountId,
-        extraEnv: (spec) => {
-          const credentials = functionCredentials(spec.name);
-          return {
-            AWS_ENDPOINT_URL: gateway.endpoint,
-            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-          };
-        },
-        destination,
-        onLog: (line, meta) => {
-          logs.add(meta.functionName, meta.logStreamName, line);
-          options.functionLog(meta.functionName, line);
-        },
-      });
-      runtimes.add(runtime);
-      return buildRouting(deployed, runtime, { apiThrottling: hooks.apiThrottling ?? true });
-    };
-    let routing = await route(stack, apply);
-    gateway.use(routing);
+    cleanups.push(() => deployments.close());
+    deployments.use(stack, apply);
 
     step(6, "seeding EC2 instances and arming the schedules");
-    await seedInstances(motoClients, options.instances);
-    const scheduler = new Scheduler();
-    cleanups.push(() => scheduler.stop());
-    const arm = (current: Routing) => {
-      if (hooks.schedules === false) return;
-      scheduler.replace(
-        current.deployed.rules.flatMap((rule) =>
-          rule.schedule
-            ? [
-                {
-                  name: rule.name,
-                  expression: rule.schedule,
-                  fire: () =>
-                    void fireRule(routing, rule.name).catch((e: Error) =>
-                      options.progress(`rule ${rule.name}: ${e.message}`),
-                    ),
-                },
-              ]
-            : [],
-        ),
-        (message) => options.progress(message),
-      );
-    };
-    arm(routing);
+    await seedInstances(gateway.motoLink.clientConfig(stack.region), options.instances);
     // Where `pnpm trigger` finds the running stack (in the kept data directory, even when ephemeral).
     cleanups.push(writeDevState(options.dataDir, { port: gateway.port, pid: process.pid }));
-    options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     /** The same stack, synthesized elsewhere (e.g. a changed copy). */
     const sameStackAt = (otherStackDir: string) => {
@@ -208,17 +168,15 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     const redeploy = async (otherStackDir: string) => {
       const other = sameStackAt(otherStackDir);
       const result = await applyStack(other, false);
-      const previous = routing;
-      routing = await route(other, result);
-      gateway.use(routing);
-      arm(routing);
-      // Invocations already running finish on the runtime they started on; then it goes.
-      void previous.runtime
-        .drain()
-        .then(() => previous.runtime.close())
-        .then(() => runtimes.delete(previous.runtime));
+      deployments.use(other, result);
       return result;
     };
+    if (options.watch)
+      cleanups.push(
+        ...(await watchSources(options.watch, stack, dataDir, deployments, redeploy, options.progress)),
+      );
+    options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
     const plan = async (otherStackDir: string) =>
       planLocally(sameStackAt(otherStackDir), join(dataDir, "terraform"), gateway.endpoint);
     return {
@@ -226,8 +184,8 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       moto,
       apply,
       dataDir,
-      current: () => routing,
-      trigger: (ruleName) => fireRule(routing, ruleName),
+      current: () => deployments.current(),
+      trigger: (ruleName) => deployments.trigger(ruleName),
       redeploy,
       plan,
       stop: stopAll,
@@ -238,9 +196,110 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   }
 }
 
+/**
+ * Starts hot reload: function sources (a save swaps the function's code) and, unless turned off,
+ * the infra sources (a save re-synthesizes and applies). Returns what stops them.
+ */
+async function watchSources(
+  watch: NonNullable<DevOptions["watch"]>,
+  stack: StackSpec,
+  dataDir: string,
+  deployments: Deployments,
+  redeploy: (stackDir: string) => Promise<ApplyResult>,
+  progress: (line: string) => void,
+): Promise<Array<() => Promise<void> | void>> {
+  const { root } = watch;
+  const byPackage = new Map<string, string[]>();
+  const builtBy =
+    watch.packages ??
+    new Map([...packagesOfStack(stack, functionPackages(root))].map(([fn, p]) => [fn, p.dir]));
+  for (const [fn, dir] of builtBy) byPackage.set(dir, [...(byPackage.get(dir) ?? []), fn]);
+  for (const fn of stack.functions)
+    if (!builtBy.has(fn.name))
+      progress(
+        `hot reload is off for ${fn.shortName}: no package under packages/functions built its zip (run \`pnpm build\`)`,
+      );
+  const builder = new FunctionBuilder();
+  const functions = new FunctionWatcher({
+    root,
+    packages: byPackage,
+    shared: watch.shared ?? [join(root, "packages", "shared", "src")],
+    buildDir: join(dataDir, "hot"),
+    builder,
+    reload: (fn, taskRoot) => deployments.reload(fn, taskRoot),
+    label: (fn) => stack.functions.find((f) => f.name === fn)?.shortName ?? fn,
+    log: progress,
+  });
+  functions.start();
+  const stops: Array<() => Promise<void> | void> = [() => functions.close(), () => builder.close()];
+  if (watch.infra !== false) {
+    const infra = new InfraWatcher({
+      dir: watch.infra?.dir ?? join(root, "packages", "infra", "src"),
+      synth: watch.infra?.synth ?? turboSynth(root),
+      apply: async () => {
+        const result = await redeploy(stack.dir);
+        return describeApply(result, readStack(stack.dir));
+      },
+      log: progress,
+    });
+    infra.start();
+    stops.push(() => infra.close());
+  }
+  return stops;
+}
+
 /** One line for what an apply did. */
 export function applySummary(apply: ApplyResult): string {
   if (apply.skipped) return "unchanged since the last apply (stack and state): terraform apply skipped";
   const { add, change, destroy } = apply.changes;
   return `${add} added, ${change} changed, ${destroy} destroyed`;
+}
+
+/** The summary and, for each resource changed, its action and its construct path (`update hello-api/function`). */
+export function describeApply(apply: ApplyResult, stack: StackSpec): string {
+  const resources = (stack.json.resource ?? {}) as Record<
+    string,
+    Record<string, { "//"?: { metadata?: { path?: string } } }>
+  >;
+  const pathOf = (address: string) => {
+    const [type = "", id = ""] = address.split(".");
+    const path = resources[type]?.[id]?.["//"]?.metadata?.path;
+    return path ? path.split("/").slice(1).join("/") : address;
+  };
+  const changes = apply.planned.map((p) => `${p.action} ${pathOf(p.address)}`);
+  return changes.length > 0 ? `${applySummary(apply)} (${changes.join(", ")})` : applySummary(apply);
+}
+
+/** Whether a state directory holds anything to restore (a snapshot, or journal entries). */
+function hasState(stateDir: string): boolean {
+  const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+  return size(join(stateDir, "snapshot.pkl")) > 0 || size(join(stateDir, "journal.jsonl")) > 0;
+}
+
+/** What the start restored, in one line. */
+function restoredSummary(moto: PersistentMoto): string {
+  const r = moto.restored;
+  const tail =
+    r.dropped_bytes > 0
+      ? `; dropped a torn last journal line (${r.dropped_bytes} bytes, never acknowledged)`
+      : "";
+  return `restored a snapshot of ${r.snapshot_seq} writes and ${r.replayed} journaled since, in ${r.seconds.toFixed(2)} s${tail}`;
+}
+
+/**
+ * Data directories of earlier versions kept moto's state as a recording of every request. That
+ * state cannot be restored any more: the recording and the Terraform state that goes with it are
+ * moved aside, and this start deploys afresh.
+ */
+function setAsideOldRecording(dataDir: string, progress: (line: string) => void): void {
+  const recording = join(dataDir, "moto-recording.jsonl");
+  if (!existsSync(recording)) return;
+  const aside = join(dataDir, `before-snapshots-${Date.now()}`);
+  mkdirSync(aside, { recursive: true });
+  renameSync(recording, join(aside, "moto-recording.jsonl"));
+  if (existsSync(join(dataDir, "terraform")))
+    renameSync(join(dataDir, "terraform"), join(aside, "terraform"));
+  progress(
+    `notice: this data directory kept moto's state in an older form; it was moved to ${aside} and the stack is deployed afresh`,
+  );
 }

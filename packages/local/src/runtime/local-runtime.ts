@@ -70,6 +70,15 @@ export class LocalRuntime {
   }
 
   /**
+   * Unpacks every function's zip now rather than at its first invocation: the stack directory may
+   * be rewritten later (a new synth) while this runtime still serves.
+   */
+  prepare(): this {
+    for (const fn of this.stack.functions) this.function(fn.name);
+    return this;
+  }
+
+  /**
    * Swaps a function's code for the code unpacked in `taskRoot` (a hot reload): new invocations
    * start in fresh environments running it; those already running finish on their own code.
    */

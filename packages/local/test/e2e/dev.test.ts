@@ -10,7 +10,7 @@ import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
 import { parsePlan, renderComment } from "@lambdaform/review";
 import {
   findExecutable,
-  findMotoServer,
+  findMotoPython,
   freePort,
   MOTO_INSTALL_HINT,
   requirePrerequisite,
@@ -67,7 +67,7 @@ describe("pnpm dev: the whole system on moto", function () {
       .Item;
 
   before(async function () {
-    requirePrerequisite(this, "moto_server", findMotoServer(), MOTO_INSTALL_HINT);
+    requirePrerequisite(this, "Python 3 with moto's server", findMotoPython(), MOTO_INSTALL_HINT);
     requirePrerequisite(this, "terraform", findExecutable("terraform"), TERRAFORM_INSTALL_HINT);
     const outdir = mkdtempSync(join(tmpdir(), "lf-dev-synth-"));
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });

@@ -46,6 +46,7 @@ export const devCommand = defineCommand({
     ephemeral: { type: "boolean", default: false },
     iam: { type: "string", default: "enforce" },
     instances: { type: "string", default: "3" },
+    "no-watch": { type: "boolean", default: false },
   },
   async run({ values, root }) {
     const iam = oneOf(values.iam, "--iam", ["enforce", "warn", "off"]);
@@ -66,6 +67,7 @@ export const devCommand = defineCommand({
       instances,
       progress: (line) => process.stderr.write(`${line}\n`),
       functionLog: (name, line) => process.stdout.write(`${prefix(name)} ${line}\n`),
+      watch: values["no-watch"] ? undefined : { root },
     });
     const url = running.gateway.endpoint;
     const { deployed } = running.current();

@@ -1,0 +1,148 @@
+import type { Gateway } from "../gateway/gateway.ts";
+import { buildRouting, type Routing } from "../gateway/routing.ts";
+import { functionCredentials } from "../identity.ts";
+import { LocalRuntime } from "../runtime/local-runtime.ts";
+import { Scheduler } from "../sources/schedule/scheduler.ts";
+import type { StackSpec } from "../stack/read-stack.ts";
+import { fireRule, type TriggerResult } from "./control.ts";
+import type { ApplyResult } from "./deploy.ts";
+import { readState } from "./deploy.ts";
+import { readDeployed } from "./deployed.ts";
+import { LogShipper, SqsDestination } from "./sinks.ts";
+
+export interface DeploymentsOptions {
+  readonly dataDir: string;
+  readonly gateway: Gateway;
+  readonly region: string;
+  /** Stage throttling of the API (off only for benchmarks of the function path). */
+  readonly apiThrottling: boolean;
+  /** Fire schedules on their own (tests fire rules with trigger()). */
+  readonly schedules: boolean;
+  /** Where a function's bundle has its source map. */
+  readonly sourceMap?: (spec: { readonly sourceCodeHash: string }) => string | undefined;
+  readonly progress: (line: string) => void;
+  readonly functionLog: (functionName: string, line: string) => void;
+}
+
+/** Code a hot reload swapped in, and the zip it replaced (it stands until that zip changes). */
+interface HotCode {
+  readonly taskRoot: string;
+  readonly replaces: string;
+}
+
+/**
+ * What is deployed now, and the swaps from one deployment to the next. Each deployment gets a
+ * routing of its own (what Terraform's state says, a runtime for the stack's functions, the API)
+ * that the gateway swaps in whole; invocations already running finish on the runtime they started
+ * on, which then closes. Logs, the on-failure destination and the schedules carry across.
+ */
+export class Deployments {
+  private routing?: Routing;
+  private readonly runtimes = new Set<LocalRuntime>();
+  private readonly logs: LogShipper;
+  private readonly destination: SqsDestination;
+  private readonly scheduler = new Scheduler();
+  private readonly hot = new Map<string, HotCode>();
+
+  constructor(private readonly options: DeploymentsOptions) {
+    const moto = options.gateway.motoLink.clientConfig(options.region);
+    this.logs = new LogShipper(moto, (message) => options.progress(message));
+    this.destination = new SqsDestination(moto, options.gateway.endpoint);
+  }
+
+  /** The routing the gateway uses now. */
+  current(): Routing {
+    if (!this.routing) throw new Error("nothing is deployed yet");
+    return this.routing;
+  }
+
+  /**
+   * Routes to what an apply of `stack` left in Terraform's state. Hot-reloaded code stays in place
+   * for every function whose zip the stack did not change.
+   */
+  use(stack: StackSpec, apply: ApplyResult): Routing {
+    const deployed = readDeployed(readState(apply.workdir, stack));
+    const runtime = this.runtime(stack, deployed.accountId);
+    for (const fn of stack.functions) {
+      const hot = this.hot.get(fn.name);
+      if (hot?.replaces === fn.sourceCodeHash) runtime.reload(fn.name, hot.taskRoot);
+      else this.hot.delete(fn.name);
+    }
+    const previous = this.routing;
+    this.routing = buildRouting(deployed, runtime, { apiThrottling: this.options.apiThrottling });
+    this.options.gateway.use(this.routing);
+    this.arm(this.routing);
+    if (previous) {
+      const old = previous.runtime;
+      void old
+        .drain()
+        .then(() => old.close())
+        .finally(() => this.runtimes.delete(old));
+    }
+    return this.routing;
+  }
+
+  /** Swaps one function's code (a hot reload) in the current deployment. */
+  reload(functionName: string, taskRoot: string): void {
+    const { runtime } = this.current();
+    const replaces = runtime.stack.functions.find((f) => f.name === functionName)?.sourceCodeHash ?? "";
+    runtime.reload(functionName, taskRoot);
+    this.hot.set(functionName, { taskRoot, replaces });
+  }
+
+  trigger(ruleName: string): Promise<TriggerResult> {
+    return fireRule(this.current(), ruleName);
+  }
+
+  async close(): Promise<void> {
+    this.scheduler.stop();
+    await Promise.all([...this.runtimes].map((r) => r.close()));
+    await this.logs.close();
+  }
+
+  private runtime(stack: StackSpec, accountId: string): LocalRuntime {
+    const { gateway, dataDir, sourceMap, functionLog } = this.options;
+    const runtime = new LocalRuntime(stack, {
+      dataDir,
+      accountId,
+      extraEnv: (spec) => {
+        const credentials = functionCredentials(spec.name);
+        return {
+          AWS_ENDPOINT_URL: gateway.endpoint,
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        };
+      },
+      destination: this.destination,
+      sourceMap,
+      onLog: (line, meta) => {
+        this.logs.add(meta.functionName, meta.logStreamName, line);
+        functionLog(meta.functionName, line);
+      },
+    });
+    this.runtimes.add(runtime);
+    return runtime.prepare();
+  }
+
+  /** Fires the deployment's schedules from now on, in place of the last one's. */
+  private arm(routing: Routing): void {
+    if (!this.options.schedules) return;
+    const log = (message: string) => this.options.progress(message);
+    this.scheduler.replace(
+      routing.deployed.rules.flatMap((rule) =>
+        rule.schedule
+          ? [
+              {
+                name: rule.name,
+                expression: rule.schedule,
+                fire: () =>
+                  void this.trigger(rule.name).catch((e: Error) => log(`rule ${rule.name}: ${e.message}`)),
+              },
+            ]
+          : [],
+      ),
+      log,
+    );
+  }
+}

@@ -1,0 +1,129 @@
+import { type FSWatcher, mkdirSync, readdirSync, rmSync, watch } from "node:fs";
+import { basename, join } from "node:path";
+import { linkSourceMap } from "../runtime/source-maps.ts";
+import { BuildError, type FunctionBuilder } from "./builder.ts";
+
+/** The files whose change rebuilds a function; anything else under `src/` is left alone. */
+const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|json)$/;
+/** Editors write a file in several steps; one batch of changes builds once. */
+const SETTLE_MS = 30;
+/** Builds kept per package: the current one, and the one before for environments still starting. */
+const KEEP_BUILDS = 3;
+
+export interface FunctionWatcherOptions {
+  readonly root: string;
+  /** The deployed functions each package builds (`packages/functions/<name>` → function names). */
+  readonly packages: ReadonlyMap<string, ReadonlyArray<string>>;
+  /** Source directories every package bundles (`packages/shared/src`): a change rebuilds them all. */
+  readonly shared: ReadonlyArray<string>;
+  /** Where rebuilt bundles go, one directory per build. */
+  readonly buildDir: string;
+  readonly builder: FunctionBuilder;
+  /** Swaps a function's code for the bundle in `taskRoot`. */
+  readonly reload: (functionName: string, taskRoot: string) => void;
+  /** The name to print for a function. */
+  readonly label: (functionName: string) => string;
+  readonly log: (line: string) => void;
+}
+
+/** A package's state between a change and its rebuild. */
+interface PackageState {
+  timer?: NodeJS.Timeout;
+  /** When the first change of the batch being built was seen. */
+  changedAt?: number;
+  building: boolean;
+  /** Changed again while it was building: build once more when done. */
+  dirty: boolean;
+  builds: number;
+}
+
+/**
+ * Function hot reload: watches each function package's `src/` and the shared sources it bundles;
+ * on a save, rebuilds only the affected packages with the shipped bundler configuration and swaps
+ * the code of their functions (new invocations start fresh environments on the new bundle;
+ * running ones finish on theirs). A build error is printed with file and line, and the last good
+ * code keeps serving. Tests, `dist/`, `node_modules` and pnpm's links are never watched: only
+ * `src/` directories are.
+ */
+export class FunctionWatcher {
+  private readonly watchers: FSWatcher[] = [];
+  private readonly state = new Map<string, PackageState>();
+  private closed = false;
+
+  constructor(private readonly options: FunctionWatcherOptions) {}
+
+  start(): void {
+    for (const dir of this.options.packages.keys()) {
+      this.state.set(dir, { building: false, dirty: false, builds: 0 });
+      this.watch(join(dir, "src"), [dir]);
+    }
+    for (const dir of this.options.shared) this.watch(dir, [...this.options.packages.keys()]);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const watcher of this.watchers) watcher.close();
+    for (const state of this.state.values()) clearTimeout(state.timer);
+  }
+
+  private watch(dir: string, packages: ReadonlyArray<string>): void {
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, { recursive: true }, (_event, file) => {
+        if (file && SOURCE_FILE.test(file) && !file.split("/").some((part) => part.startsWith(".")))
+          for (const pkg of packages) this.changed(pkg);
+      });
+    } catch (error) {
+      this.options.log(`hot reload cannot watch ${dir}: ${(error as Error).message}`);
+      return;
+    }
+    watcher.on("error", (error) => this.options.log(`hot reload stopped watching ${dir}: ${error.message}`));
+    this.watchers.push(watcher);
+  }
+
+  private changed(pkg: string): void {
+    const state = this.state.get(pkg);
+    if (!state || this.closed) return;
+    state.changedAt ??= performance.now();
+    if (state.building) {
+      state.dirty = true;
+      return;
+    }
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => void this.rebuild(pkg, state), SETTLE_MS);
+  }
+
+  private async rebuild(pkg: string, state: PackageState): Promise<void> {
+    state.building = true;
+    state.dirty = false;
+    const started = state.changedAt ?? performance.now();
+    state.changedAt = undefined;
+    const functions = this.options.packages.get(pkg) ?? [];
+    const names = functions.map((f) => this.options.label(f)).join(", ");
+    const outDir = join(this.options.buildDir, basename(pkg), String(++state.builds));
+    try {
+      mkdirSync(outDir, { recursive: true });
+      await this.options.builder.build(pkg, outDir);
+      if (this.closed) return;
+      linkSourceMap(outDir, undefined);
+      for (const fn of functions) this.options.reload(fn, outDir);
+      this.options.log(`reloaded ${names} in ${Math.round(performance.now() - started)} ms`);
+      this.prune(pkg, state.builds);
+    } catch (error) {
+      const detail =
+        error instanceof BuildError ? error.format(pkg, this.options.root) : (error as Error).message;
+      this.options.log(`build of ${names} failed; the last good code keeps serving:\n${detail}`);
+      rmSync(outDir, { recursive: true, force: true });
+    } finally {
+      state.building = false;
+      if (state.dirty && !this.closed) this.changed(pkg);
+    }
+  }
+
+  /** Removes builds older than the last few. */
+  private prune(pkg: string, latest: number): void {
+    const dir = join(this.options.buildDir, basename(pkg));
+    for (const entry of readdirSync(dir))
+      if (Number(entry) <= latest - KEEP_BUILDS) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { type FSWatcher, watch } from "node:fs";
+import { join } from "node:path";
+
+/** An editor's save comes as several events; one batch synthesizes once. */
+const SETTLE_MS = 150;
+
+export interface InfraWatcherOptions {
+  /** The infra sources (`packages/infra/src`). */
+  readonly dir: string;
+  /** Synthesizes the stacks again (`turbo run synth`: rebuilds changed functions, then synth). */
+  readonly synth: () => Promise<void>;
+  /** Applies the fresh synth to the local stack and swaps the routing; resolves with one summary line. */
+  readonly apply: () => Promise<string>;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Infra reload: when the infra sources change, re-synthesizes, applies the difference to the local
+ * stack and swaps the routing to what is now deployed, without a restart. A synth or apply error is
+ * printed and the running stack keeps serving what it served.
+ */
+export class InfraWatcher {
+  private watcher?: FSWatcher;
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private dirty = false;
+  private closed = false;
+
+  constructor(private readonly options: InfraWatcherOptions) {}
+
+  start(): void {
+    try {
+      this.watcher = watch(this.options.dir, { recursive: true }, (_event, file) => {
+        if (file && /\.[cm]?[jt]s$|\.json$/.test(file)) this.changed();
+      });
+      this.watcher.on("error", (error) =>
+        this.options.log(`infra reload stopped watching: ${error.message}`),
+      );
+    } catch (error) {
+      this.options.log(`infra reload cannot watch ${this.options.dir}: ${(error as Error).message}`);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.watcher?.close();
+  }
+
+  private changed(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.dirty = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reload(), SETTLE_MS);
+  }
+
+  private async reload(): Promise<void> {
+    this.running = true;
+    this.dirty = false;
+    const started = performance.now();
+    const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+    try {
+      this.options.log("infra changed: synthesizing");
+      await this.options.synth();
+      if (this.closed) return;
+      this.options.log("infra: terraform apply of the new synth");
+      const summary = await this.options.apply();
+      this.options.log(`infra applied in ${seconds()} s: ${summary}`);
+    } catch (error) {
+      this.options.log(
+        `infra reload failed after ${seconds()} s; the running stack keeps serving:\n${(error as Error).message}`,
+      );
+    } finally {
+      this.running = false;
+      if (this.dirty && !this.closed) this.changed();
+    }
+  }
+}
+
+/** `turbo run synth` for the infra package, in the background (the gateway keeps answering). */
+export function turboSynth(root: string): () => Promise<void> {
+  return () =>
+    new Promise((resolve, reject) => {
+      const child = spawn(
+        join(root, "node_modules", ".bin", "turbo"),
+        ["run", "synth", "--filter=@lambdaform/infra", "--output-logs=errors-only", "--log-prefix=none"],
+        {
+          cwd: root,
+          env: { TURBO_TELEMETRY_DISABLED: "1", ...process.env },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let output = "";
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+      child.on("error", reject);
+      child.on("close", (code) =>
+        code === 0 ? resolve() : reject(new Error(`synth failed (turbo exit ${code}):\n${output.trim()}`)),
+      );
+    });
+}

@@ -1,0 +1,106 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { findExecutable, type MotoOptions, type MotoServer, spawnMoto, stopChild } from "./moto.ts";
+
+/** The Python module that runs moto with a snapshot and a journal (see its docstring). */
+const LAUNCHER = fileURLToPath(new URL("../python/lambdaform_moto.py", import.meta.url));
+const CONTROL = "/_lambdaform-moto";
+
+/** What a start restored: the snapshot's sequence, journal entries replayed, a torn tail dropped. */
+export interface Restored {
+  readonly snapshot_seq: number;
+  readonly snapshot_s: number;
+  readonly replayed: number;
+  readonly dropped_bytes: number;
+  readonly seconds: number;
+}
+
+/** moto with state that survives a restart, in a directory of its own. */
+export interface PersistentMoto extends MotoServer {
+  readonly stateDir: string;
+  /** What this start restored from the state directory. */
+  readonly restored: Restored;
+  /** moto's version, which a snapshot must match. */
+  readonly version: string;
+  /** Writes a snapshot now (one is also written on stop and periodically while state changes). */
+  snapshot(): Promise<{ seq: number; bytes: number; seconds: number }>;
+  /** True once the process has exited (killed, crashed or stopped). */
+  exited(): boolean;
+  /** Called once if the process exits without being asked to stop. */
+  onUnexpectedExit(listener: (code: number | null, log: string) => void): void;
+}
+
+export const MOTO_PYTHON_ENV = "MOTO_PYTHON";
+
+/**
+ * A Python 3 that can import moto's server (moto and werkzeug): `MOTO_PYTHON` when set, else
+ * `python3` on PATH. Undefined when there is none.
+ */
+export function findMotoPython(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  const candidate = env[MOTO_PYTHON_ENV] || findExecutable("python3", env.PATH ?? "");
+  if (!candidate) return undefined;
+  const probe = spawnSync(candidate, ["-c", "import moto, werkzeug; print(moto.__version__)"], {
+    encoding: "utf8",
+  });
+  return probe.status === 0 ? candidate : undefined;
+}
+
+export interface PersistentMotoOptions extends MotoOptions {
+  /** The state directory: `snapshot.pkl` and `journal.jsonl`. */
+  readonly stateDir: string;
+  /** Seconds between snapshots while the state changes (0: only on stop). */
+  readonly snapshotEverySeconds?: number;
+}
+
+/** Starts moto on loopback with its state restored from `stateDir`, and waits until it answers. */
+export async function startPersistentMoto(
+  python: string,
+  options: PersistentMotoOptions,
+): Promise<PersistentMoto> {
+  const every = String(options.snapshotEverySeconds ?? 30);
+  const { endpoint, pid, child, log } = await spawnMoto(
+    python,
+    (port) => [LAUNCHER, "--port", String(port), "--state-dir", options.stateDir, "--snapshot-every", every],
+    { ...options, readyPath: `${CONTROL}/status`, env: { PYTHONUNBUFFERED: "1" } },
+  );
+  const status = (await (await fetch(`${endpoint}${CONTROL}/status`)).json()) as {
+    restored: Restored;
+    moto: string;
+  };
+  let stopping = false;
+  const listeners: Array<(code: number | null, log: string) => void> = [];
+  child.once("exit", (code) => {
+    if (!stopping) for (const listener of listeners) listener(code, log());
+  });
+  return {
+    endpoint,
+    pid,
+    stateDir: options.stateDir,
+    restored: status.restored,
+    version: status.moto,
+    async reset() {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+      if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
+    },
+    async snapshot() {
+      const response = await fetch(`${endpoint}${CONTROL}/snapshot`, { method: "POST" });
+      const body = (await response.json()) as {
+        seq: number;
+        bytes: number;
+        seconds: number;
+        message?: string;
+      };
+      if (!response.ok)
+        throw new Error(`moto could not write a snapshot: ${body.message ?? response.status}`);
+      return body;
+    },
+    exited: () => child.exitCode !== null || child.signalCode !== null,
+    onUnexpectedExit: (listener) => listeners.push(listener),
+    stop() {
+      stopping = true;
+      return stopChild(child);
+    },
+  };
+}
