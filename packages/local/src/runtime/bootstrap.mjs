@@ -9,7 +9,10 @@ import { format } from "node:util";
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { taskRoot, handler: handlerSetting, context: environmentContext } = workerData;
+const { taskRoot, handler: handlerSetting, context: environmentContext, clock } = workerData;
+// clock[0]: the invocation's deadline; clock[1]: when a debugger paused this thread (0 while it
+// runs). The host moves the deadline on by the pause when it hears of the resume.
+const remainingMs = () => Math.max(0, clock[0] - (clock[1] || Date.now()));
 let requestId;
 let peakBytes = 0;
 
@@ -139,12 +142,11 @@ function callHandler(event, context) {
 
 parentPort.on("message", async (message) => {
   requestId = message.requestId;
-  const deadline = message.deadlineMs;
   const context = {
     ...environmentContext,
     awsRequestId: requestId,
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: remainingMs,
     done: () => {},
     succeed: () => {},
     fail: () => {},

@@ -1,11 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { FunctionSpec } from "../stack/read-stack.ts";
+import { PausableTimer } from "./pausable-timer.ts";
+import type { PauseMonitor } from "./pause-monitor.ts";
 import type { StackTraceMapper } from "./source-maps.ts";
 import type { LambdaError, LogSink } from "./types.ts";
 
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
 const INIT_TIMEOUT_MS = 10_000;
+/** Slots of the clock shared with the worker. */
+const DEADLINE = 0;
+const PAUSED_SINCE = 1;
 
 /** What one invocation of an environment produced, before the logs are framed. */
 export interface RawOutcome {
@@ -31,6 +36,8 @@ export interface EnvironmentOptions {
   readonly onLog?: LogSink;
   /** Maps stack frames in log lines and errors back to the TypeScript sources. */
   readonly traces?: StackTraceMapper;
+  /** Stops this environment's clocks while a debugger holds it paused (`--inspect`). */
+  readonly pauses?: PauseMonitor;
 }
 
 /** An outcome before the environment adds its memory peak and log lines (duration defaults to wall time). */
@@ -92,8 +99,17 @@ export class ExecutionEnvironment {
     id: number;
     requestId: string;
     started: number;
-    timer: NodeJS.Timeout;
+    timer: PausableTimer;
   };
+  /** Timers that stop while a debugger holds this environment paused. */
+  private readonly timers = new Set<PausableTimer>();
+  private paused = false;
+  /**
+   * The invocation's deadline and when a debugger paused the thread (0 while it runs), shared with
+   * the worker so `getRemainingTimeInMillis()` never counts a pause, even in the moment after a
+   * resume before the host hears of it.
+   */
+  private readonly clock = new Float64Array(new SharedArrayBuffer(16));
   private nextId = 1;
   private peakBytes = 0;
   private initError?: LambdaError;
@@ -102,13 +118,23 @@ export class ExecutionEnvironment {
     this.logStreamName = options.logStreamName;
     this.generation = options.generation;
     this.worker = new Worker(BOOTSTRAP, {
-      workerData: { taskRoot: options.taskRoot, handler: options.spec.handler, context: options.context },
+      workerData: {
+        taskRoot: options.taskRoot,
+        handler: options.spec.handler,
+        context: options.context,
+        clock: this.clock,
+      },
       env: { ...options.env },
       resourceLimits: heapLimits(options.spec.memoryMb),
       stdout: false,
       stderr: false,
     });
     this.worker.unref();
+    const pauses = options.pauses;
+    if (pauses) {
+      pauses.add(this);
+      this.worker.once("exit", () => pauses.remove(this));
+    }
   }
 
   /** Starts an environment and runs the function's init (module load). Init errors are kept, not thrown. */
@@ -116,7 +142,8 @@ export class ExecutionEnvironment {
     const env = new ExecutionEnvironment(options);
     const started = performance.now();
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
+      // On the environment's clock: a breakpoint in the module's init stops it too.
+      const timer = env.timer(INIT_TIMEOUT_MS, () => {
         env.initError = {
           errorType: "Runtime.InitTimeout",
           errorMessage: `Init did not finish in ${INIT_TIMEOUT_MS / 1000} s`,
@@ -124,10 +151,10 @@ export class ExecutionEnvironment {
         };
         void env.kill();
         resolve();
-      }, INIT_TIMEOUT_MS);
+      });
       env.worker.on("message", (message: Message) => {
         if (message.type === "ready" || message.type === "init-error") {
-          clearTimeout(timer);
+          env.release(timer);
           env.initDurationMs = performance.now() - started;
           env.peakBytes = message.type === "ready" ? message.memoryBytes : 0;
           if (message.type === "init-error") {
@@ -140,12 +167,12 @@ export class ExecutionEnvironment {
         } else env.onMessage(message);
       });
       env.worker.on("error", (error) => {
-        clearTimeout(timer);
+        env.release(timer);
         env.onWorkerError(error);
         resolve();
       });
       env.worker.on("exit", (code) => {
-        clearTimeout(timer);
+        env.release(timer);
         env.onExit(code);
         resolve();
       });
@@ -175,12 +202,54 @@ export class ExecutionEnvironment {
     return new Promise((resolve) => {
       const id = this.nextId++;
       const started = performance.now();
-      const timer = setTimeout(() => this.onTimeout(), timeoutMs);
+      const timer = this.timer(timeoutMs, () => this.onTimeout());
       this.pending = { resolve, id, requestId, started, timer };
       // Only what changes per invocation crosses the thread boundary; the rest of the context
       // went to the worker once, at start.
-      this.worker.postMessage({ id, requestId, eventJson, deadlineMs: Date.now() + timeoutMs });
+      this.clock[DEADLINE] = Date.now() + timeoutMs;
+      this.clock[PAUSED_SINCE] = 0;
+      this.worker.postMessage({ id, requestId, eventJson });
     });
+  }
+
+  /** A timeout on this environment's clock: it stops while a debugger holds the environment paused. */
+  timer(ms: number, onFire: () => void): PausableTimer {
+    const timer = new PausableTimer(
+      ms,
+      () => {
+        this.timers.delete(timer);
+        onFire();
+      },
+      this.paused,
+    );
+    this.timers.add(timer);
+    return timer;
+  }
+
+  release(timer: PausableTimer): void {
+    timer.clear();
+    this.timers.delete(timer);
+  }
+
+  /** A debugger paused this environment's thread (at a breakpoint): its clocks stop. */
+  pause(): void {
+    this.paused = true;
+    this.clock[PAUSED_SINCE] = Date.now();
+    for (const timer of this.timers) timer.pause();
+  }
+
+  /** The debugger let it run again: its clocks go on. */
+  resume(): void {
+    this.paused = false;
+    const since = this.clock[PAUSED_SINCE] ?? 0;
+    if (since > 0) this.clock[DEADLINE] = (this.clock[DEADLINE] ?? 0) + (Date.now() - since);
+    this.clock[PAUSED_SINCE] = 0;
+    for (const timer of this.timers) timer.resume();
+  }
+
+  /** The worker's thread id, as the inspector names the worker. */
+  get threadId(): number {
+    return this.worker.threadId;
   }
 
   async kill(): Promise<void> {
@@ -216,7 +285,7 @@ export class ExecutionEnvironment {
   private finish(outcome: FinishInput): void {
     const pending = this.pending;
     if (!pending) return;
-    clearTimeout(pending.timer);
+    this.release(pending.timer);
     this.pending = undefined;
     const traces = this.options.traces;
     pending.resolve({

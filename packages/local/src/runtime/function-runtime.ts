@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { FunctionSpec } from "../stack/read-stack.ts";
 import type { FailureDestination, InvocationRecord } from "./dead-letters.ts";
 import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import type { PausableTimer } from "./pausable-timer.ts";
+import type { PauseMonitor } from "./pause-monitor.ts";
 import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";
 import { StackTraceMapper } from "./source-maps.ts";
@@ -22,6 +24,8 @@ export interface FunctionRuntimeOptions {
   readonly retryDelayMs: (attempt: number) => number;
   readonly destination?: FailureDestination;
   readonly onLog?: LogSink;
+  /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
+  readonly pauses?: PauseMonitor;
 }
 
 /** How an asynchronous invocation ended. */
@@ -131,6 +135,7 @@ export class FunctionRuntime {
       },
       onLog: this.options.onLog,
       traces: this.traces(code.taskRoot),
+      pauses: this.options.pauses?.watches(this.spec.name) ? this.options.pauses : undefined,
     });
   }
 
@@ -169,10 +174,17 @@ export class FunctionRuntime {
    * A synchronous (RequestResponse) invocation. Resolves with the result, also when the function
    * failed (`functionError: "Unhandled"`); rejects only with {@link ThrottledError}.
    */
-  async invoke(event: unknown, options: { readonly requestId?: string } = {}): Promise<InvocationResult> {
+  async invoke(
+    event: unknown,
+    options: {
+      readonly requestId?: string;
+      readonly onEnvironment?: (env: ExecutionEnvironment) => void;
+    } = {},
+  ): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
     const eventJson = JSON.stringify(event ?? null);
     const { env, cold } = await this.pool.acquire();
+    options.onEnvironment?.(env);
     const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
     try {
       const initLines = cold ? env.drainLines() : [];
@@ -194,6 +206,27 @@ export class FunctionRuntime {
     } finally {
       this.pool.release(env);
     }
+  }
+
+  /**
+   * A synchronous invocation whose caller stops waiting after `ms` (API Gateway's integration
+   * timeout): resolves `"timeout"` then, while the function runs on, as it does on AWS. The time
+   * counts on the environment's clock, which stops while a debugger holds it paused.
+   */
+  invokeWithin(event: unknown, ms: number): Promise<InvocationResult | "timeout"> {
+    return new Promise((resolve, reject) => {
+      let timer: PausableTimer | undefined;
+      let environment: ExecutionEnvironment | undefined;
+      this.invoke(event, {
+        onEnvironment: (env) => {
+          environment = env;
+          timer = env.timer(ms, () => resolve("timeout"));
+        },
+      }).then((result) => {
+        if (timer && environment) environment.release(timer);
+        resolve(result);
+      }, reject);
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { type FunctionSpec, findFunction, type StackSpec } from "../stack/read-s
 import { unpackFunction } from "./artifact.ts";
 import { type DeadLetter, DeadLetterStore, type FailureDestination } from "./dead-letters.ts";
 import { type AsyncOutcome, FunctionRuntime } from "./function-runtime.ts";
+import type { PauseMonitor } from "./pause-monitor.ts";
 import type { LogSink } from "./types.ts";
 
 export interface LocalRuntimeOptions {
@@ -24,6 +25,8 @@ export interface LocalRuntimeOptions {
   readonly onLog?: LogSink;
   /** Where a function's bundle has its source map (the zip has none), when it is known. */
   readonly sourceMap?: (spec: FunctionSpec) => string | undefined;
+  /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
+  readonly pauses?: PauseMonitor;
 }
 
 /** Lambda's delays are about 1 and 2 minutes; locally 1 s, 2 s, … keep the same shape at a usable pace. */
@@ -63,6 +66,7 @@ export class LocalRuntime {
         retryDelayMs: this.options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
         destination: this.destination,
         onLog: this.options.onLog,
+        pauses: this.options.pauses,
       });
       this.runtimes.set(spec.name, runtime);
     }

@@ -173,21 +173,14 @@ export class ApiGatewayServer {
       region: this.deployment.region,
     });
 
-    let timer: NodeJS.Timeout | undefined;
     try {
       const functionRuntime = runtime.function(matched.route.functionName);
-      const invocation = functionRuntime.invoke(event);
       // The integration's timeout only matters when it is shorter than the function's own: otherwise
       // the function times out first and API Gateway answers 502 for the failed invocation.
       const result =
         matched.route.timeoutMs < functionRuntime.spec.timeoutSeconds * 1000
-          ? await Promise.race([
-              invocation,
-              new Promise<"timeout">((resolve) => {
-                timer = setTimeout(() => resolve("timeout"), matched.route.timeoutMs);
-              }),
-            ])
-          : await invocation;
+          ? await functionRuntime.invokeWithin(event, matched.route.timeoutMs)
+          : await functionRuntime.invoke(event);
       if (result === "timeout") return json(504, { message: "Endpoint request timed out" }, requestId);
       if (result.functionError || !validProxyResponse(result.payload)) {
         return json(502, { message: "Internal server error" }, requestId);
@@ -206,8 +199,6 @@ export class ApiGatewayServer {
       if ((error as Error).name === "TooManyRequestsException")
         return json(429, { message: "Too Many Requests" }, requestId);
       return json(500, { message: "Internal server error" }, requestId);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }
