@@ -1,9 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ControlClient, devDataDir } from "../dev/control.ts";
+import { functionCredentials } from "../identity.ts";
 import { UnknownNameError } from "../names.ts";
 import { LocalRuntime } from "../runtime/local-runtime.ts";
-import { readStack, type StackSpec } from "../stack/read-stack.ts";
+import type { PauseMonitor } from "../runtime/pause-monitor.ts";
+import { type FunctionSpec, readStack, type StackSpec } from "../stack/read-stack.ts";
 import { sourceMapOf } from "../watch/packages.ts";
 import { UsageError } from "./command.ts";
 import { defaultDataDir, stackDir } from "./paths.ts";
@@ -140,7 +143,7 @@ export function loadStack(root: string, choice: StackChoice): StackSpec {
   return readStack(dir);
 }
 
-/** Variables that point the SDK at local endpoints, or pass the caller's AWS settings through. */
+/** Variables that point the SDK at an endpoint (`--endpoint-url`), or pass the caller's AWS settings through (`--aws`). */
 export function endpointEnv(endpoint: string | undefined): Record<string, string> {
   if (endpoint) {
     return {
@@ -165,16 +168,55 @@ export function endpointEnv(endpoint: string | undefined): Record<string, string
   );
 }
 
-/** The runtime `invoke` and `dlq` use: local data directory, endpoint from --endpoint-url, logs to stderr. */
+/** The runtime `invoke` and `dlq` use in this process: logs to stderr, source maps linked. */
 export function cliRuntime(
   stack: StackSpec,
   root: string,
-  options: { readonly dataDir?: string; readonly endpointUrl?: string },
+  options: {
+    readonly dataDir?: string;
+    /** What each function gets besides its own variables: endpoints and credentials. */
+    readonly extraEnv?: (spec: FunctionSpec) => Record<string, string>;
+    readonly pauses?: PauseMonitor;
+  },
 ): LocalRuntime {
   return new LocalRuntime(stack, {
     dataDir: options.dataDir ?? defaultDataDir(root),
-    extraEnv: endpointEnv(options.endpointUrl),
+    extraEnv: options.extraEnv ?? (() => ({})),
     onLog: (line) => process.stderr.write(`${line}\n`),
     sourceMap: sourceMapOf(root),
+    pauses: options.pauses,
   });
+}
+
+/** A function's variables for calling the running local stack as itself (its own credentials, so IAM applies). */
+export function localStackEnv(endpoint: string): (spec: FunctionSpec) => Record<string, string> {
+  return (spec) => {
+    const credentials = functionCredentials(spec.name);
+    return {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+  };
+}
+
+/** The flag that sends a verb to AWS itself, with the caller's credentials. */
+export const AWS_FLAG = { aws: { type: "boolean", default: false } } as const;
+
+/**
+ * The running `pnpm dev` of a stage, when there is one: its control client, after saying in one
+ * line that the verb goes there.
+ */
+export function runningStack(
+  root: string,
+  choice: { readonly stage: string; readonly "data-dir"?: string },
+): ControlClient | undefined {
+  const stage = stageName(choice.stage);
+  const client = ControlClient.forDevDir(devDataDir(choice["data-dir"] ?? defaultDataDir(root), stage));
+  if (client)
+    process.stderr.write(
+      `lambdaform: using the local stack of \`pnpm dev\` for stage ${stage} (${client.endpoint})\n`,
+    );
+  return client;
 }

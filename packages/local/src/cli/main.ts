@@ -5,8 +5,10 @@ import { devCommand } from "./commands/dev.ts";
 import { dlqCommand } from "./commands/dlq.ts";
 import { eventCommand } from "./commands/event.ts";
 import { invokeCommand } from "./commands/invoke.ts";
+import { logsCommand } from "./commands/logs.ts";
 import { reviewCommand } from "./commands/review.ts";
 import { triggerCommand } from "./commands/trigger.ts";
+import { INSPECT_ALL } from "./inspect.ts";
 import { repoRoot } from "./paths.ts";
 
 /** Every verb, in the order the overview lists them. */
@@ -15,6 +17,7 @@ const COMMANDS: ReadonlyArray<Command> = [
   eventCommand,
   devCommand,
   triggerCommand,
+  logsCommand,
   reviewCommand,
   costCommand,
   dlqCommand,
@@ -42,7 +45,9 @@ export async function main(argv: ReadonlyArray<string>): Promise<number> {
     return 2;
   }
   try {
-    const { values, positionals, help } = parseCommand(command, rest);
+    // `--inspect` alone (no function named) inspects every function.
+    const args = rest.map((arg) => (arg === "--inspect" ? `--inspect=${INSPECT_ALL}` : arg));
+    const { values, positionals, help } = parseCommand(command, args);
     if (help) {
       process.stdout.write(`${usageOf(command)}\n`);
       return 0;

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import type { Routing } from "../gateway/routing.ts";
 import { jsonReply, type Reply } from "../http/reply.ts";
 import { type NameKind, UnknownNameError } from "../names.ts";
+import type { DeadLetter } from "../runtime/dead-letters.ts";
 import { scheduledEvent } from "../sources/schedule/event.ts";
+import type { Redriven, StackDeadLetters } from "./dlq.ts";
 
 /**
  * The control API of a running `pnpm dev` (`/_lambdaform/health`, `/_lambdaform/trigger/<rule>`),
@@ -47,22 +49,64 @@ export async function fireRule(routing: Routing, ruleName: string): Promise<Trig
 /** An unknown name, as the control API answers it (404), so the client can raise the same error. */
 type UnknownNameBody = { message: string; unknown: { kind: NameKind; value: string; choices: string[] } };
 
-/** Serves the control routes; undefined for a path that is not one. */
-export async function handleControl(path: string, routing: Routing | undefined): Promise<Reply | undefined> {
+/** What the control routes reach beyond the routing: the stack's dead-letter queues. */
+export interface ControlServices {
+  readonly deadLetters: StackDeadLetters;
+}
+
+/** A control request: its path under `/_lambdaform/`, method and body. */
+export interface ControlRequest {
+  readonly path: string;
+  readonly method: string;
+  readonly body: Buffer;
+}
+
+const notReady = () =>
+  jsonReply(503, { message: "the local stack is still starting; try again when it is ready" });
+
+function parseBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  const value = JSON.parse(body.toString("utf8")) as unknown;
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error("the body must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Serves the control routes (undefined for a path that is not one): `health`; `trigger/<rule>`;
+ * `invoke/<function>` (body `{event, invocationType}`); `dlq` (the stack's dead letters) and
+ * `dlq/redrive` (body `{queue, ids?}`).
+ */
+export async function handleControl(
+  request: ControlRequest,
+  routing: Routing | undefined,
+  services: ControlServices,
+): Promise<Reply | undefined> {
+  const { path } = request;
   if (path === "health") return jsonReply(200, { ok: true, ready: routing !== undefined });
   const trigger = /^trigger\/(.+)$/.exec(path);
-  if (!trigger) return undefined;
-  if (!routing)
-    return jsonReply(503, { message: "the local stack is still starting; try again when it is ready" });
+  const invoke = /^invoke\/(.+)$/.exec(path);
+  if (!trigger && !invoke && path !== "dlq" && path !== "dlq/redrive") return undefined;
+  if (!routing) return notReady();
   try {
-    return jsonReply(200, await fireRule(routing, decodeURIComponent(trigger[1] ?? "")));
+    if (trigger) return jsonReply(200, await fireRule(routing, decodeURIComponent(trigger[1] ?? "")));
+    const body = parseBody(request.body);
+    if (invoke) {
+      const fn = routing.runtime.function(decodeURIComponent(invoke[1] ?? ""));
+      if (body.invocationType === "Event") return jsonReply(200, await fn.invokeAsync(body.event).completion);
+      return jsonReply(200, await fn.invoke(body.event));
+    }
+    if (path === "dlq")
+      return jsonReply(200, await services.deadLetters.list(routing, body.queue as string | undefined));
+    const ids = Array.isArray(body.ids) ? body.ids.map(String) : undefined;
+    return jsonReply(200, await services.deadLetters.redrive(routing, String(body.queue ?? ""), ids));
   } catch (error) {
     if (error instanceof UnknownNameError) {
-      const body: UnknownNameBody = {
+      const unknown: UnknownNameBody = {
         message: error.message,
         unknown: { kind: error.kind, value: error.value, choices: [...error.choices] },
       };
-      return jsonReply(404, body);
+      return jsonReply(404, unknown);
     }
     return jsonReply(500, { message: (error as Error).message });
   }
@@ -113,13 +157,39 @@ export class ControlClient {
    *
    * @throws {UnknownNameError} when the stack has no such rule.
    */
-  async trigger(rule: string): Promise<TriggerResult> {
-    const response = await fetch(`${this.endpoint}/_lambdaform/trigger/${encodeURIComponent(rule)}`, {
+  trigger(rule: string): Promise<TriggerResult> {
+    return this.call(`trigger/${encodeURIComponent(rule)}`, {});
+  }
+
+  /** Invokes a function in the running stack (as Lambda's Invoke API does) and waits for it. */
+  invoke(
+    functionName: string,
+    event: unknown,
+    invocationType: "RequestResponse" | "Event",
+  ): Promise<unknown> {
+    return this.call(`invoke/${encodeURIComponent(functionName)}`, { event, invocationType });
+  }
+
+  /** The dead letters in the stack's on-failure queues. */
+  deadLetters(queue?: string): Promise<DeadLetter[]> {
+    return this.call("dlq", queue ? { queue } : {});
+  }
+
+  /** Redrives a queue's dead letters (or only `ids`): deleted only once their invocation succeeds. */
+  redrive(queue: string, ids?: ReadonlyArray<string>): Promise<Redriven[]> {
+    return this.call("dlq/redrive", { queue, ids });
+  }
+
+  private async call<T>(path: string, body: unknown): Promise<T> {
+    const response = await fetch(`${this.endpoint}/_lambdaform/${path}`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
     });
-    const body = (await response.json()) as Partial<UnknownNameBody> & TriggerResult;
-    if (response.ok) return body;
-    if (body.unknown) throw new UnknownNameError(body.unknown.kind, body.unknown.value, body.unknown.choices);
-    throw new Error(body.message ?? `the local stack answered HTTP ${response.status}`);
+    const answer = (await response.json()) as Partial<UnknownNameBody> & { message?: string };
+    if (response.ok) return answer as T;
+    if (answer.unknown)
+      throw new UnknownNameError(answer.unknown.kind, answer.unknown.value, answer.unknown.choices);
+    throw new Error(answer.message ?? `the local stack answered HTTP ${response.status}`);
   }
 }

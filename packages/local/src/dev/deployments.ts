@@ -2,6 +2,7 @@ import type { Gateway } from "../gateway/gateway.ts";
 import { buildRouting, type Routing } from "../gateway/routing.ts";
 import { functionCredentials } from "../identity.ts";
 import { LocalRuntime } from "../runtime/local-runtime.ts";
+import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { Scheduler } from "../sources/schedule/scheduler.ts";
 import type { StackSpec } from "../stack/read-stack.ts";
 import { fireRule, type TriggerResult } from "./control.ts";
@@ -22,6 +23,8 @@ export interface DeploymentsOptions {
   readonly sourceMap?: (spec: { readonly sourceCodeHash: string }) => string | undefined;
   readonly progress: (line: string) => void;
   readonly functionLog: (functionName: string, line: string) => void;
+  /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
+  readonly pauses?: PauseMonitor;
 }
 
 /** Code a hot reload swapped in, and the zip it replaced (it stands until that zip changes). */
@@ -116,6 +119,7 @@ export class Deployments {
       },
       destination: this.destination,
       sourceMap,
+      pauses: this.options.pauses,
       onLog: (line, meta) => {
         this.logs.add(meta.functionName, meta.logStreamName, line);
         functionLog(meta.functionName, line);

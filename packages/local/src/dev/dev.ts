@@ -12,6 +12,7 @@ import {
 } from "@lambdaform/moto";
 import { Gateway, type GatewayOptions, type IamMode } from "../gateway/gateway.ts";
 import type { Routing } from "../gateway/routing.ts";
+import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
 import { FunctionBuilder } from "../watch/builder.ts";
 import { FunctionWatcher } from "../watch/functions.ts";
@@ -20,6 +21,7 @@ import { functionPackages, packagesOfStack, sourceMapOf } from "../watch/package
 import { handleControl, type TriggerResult, writeDevState } from "./control.ts";
 import { type ApplyResult, applyLocally, planLocally } from "./deploy.ts";
 import { Deployments } from "./deployments.ts";
+import { StackDeadLetters } from "./dlq.ts";
 import { seedInstances } from "./seed.ts";
 
 /** What tests and benchmarks change about a local stack; a user's `pnpm dev` leaves all of it alone. */
@@ -48,6 +50,8 @@ export interface DevOptions {
   /** Function log lines, prefixed with the function. */
   readonly functionLog: (functionName: string, line: string) => void;
   readonly hooks?: DevHooks;
+  /** `--inspect`: stops a function's timeouts while a debugger holds its environment paused. */
+  readonly pauses?: PauseMonitor;
   /** Hot reload: watch the sources under `root` (`pnpm dev` does; tests and benchmarks choose). */
   readonly watch?: {
     readonly root: string;
@@ -117,8 +121,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       iam: options.iam,
       observe: hooks.observe,
       log: (line) => options.progress(line),
-      control: (path, _body, routing) => handleControl(path, routing),
+      control: (request, routing) => handleControl(request, routing, services),
     });
+    const services = { deadLetters: new StackDeadLetters(gateway.motoLink.clientConfig(stack.region)) };
     await gateway.listen(options.port);
     cleanups.push(() => gateway.close());
 
@@ -149,6 +154,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       sourceMap: options.watch ? sourceMapOf(options.watch.root) : undefined,
       progress: options.progress,
       functionLog: options.functionLog,
+      pauses: options.pauses,
     });
     cleanups.push(() => deployments.close());
     deployments.use(stack, apply);

@@ -13,8 +13,11 @@ export interface GatewayOptions {
   readonly motoEndpoint: string;
   readonly iam: IamMode;
   readonly log: (line: string) => void;
-  /** The control API under /_lambdaform/ (health, trigger); undefined means no such route. */
-  readonly control?: (path: string, body: Buffer, routing: Routing | undefined) => Promise<Reply | undefined>;
+  /** The control API under /_lambdaform/ (health, trigger, …); undefined means no such route. */
+  readonly control?: (
+    request: { readonly path: string; readonly method: string; readonly body: Buffer },
+    routing: Routing | undefined,
+  ) => Promise<Reply | undefined>;
   /** Sees every call moto answered (benchmarks time upload-to-row by the processor's PutItem). */
   readonly observe?: (call: ObservedCall) => void;
 }
@@ -56,7 +59,8 @@ export class Gateway {
     this.notifier = new S3Notifier(this.moto, options.log);
     this.server = new GatewayServer(
       {
-        control: async (path, request) => options.control?.(path, request.body, this.routing),
+        control: async (path, request) =>
+          options.control?.({ path, method: request.method, body: request.body }, this.routing),
         api: async (request) => (this.routing ? this.routing.api.handle(request) : NO_ROUTE),
         aws: (request, signature) => this.aws(request, signature),
       },

@@ -135,7 +135,7 @@ export class FunctionRuntime {
       },
       onLog: this.options.onLog,
       traces: this.traces(code.taskRoot),
-      pauses: this.options.pauses?.watches(this.spec.name) ? this.options.pauses : undefined,
+      pauses: this.options.pauses?.watches(this.spec) ? this.options.pauses : undefined,
     });
   }
 

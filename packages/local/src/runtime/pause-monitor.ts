@@ -53,9 +53,9 @@ export class PauseMonitor {
     this.session.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }
 
-  /** Whether a function's environments are watched. */
-  watches(functionName: string): boolean {
-    return !this.functions || this.functions.has(functionName);
+  /** Whether a function's environments are watched (named by its full or short name). */
+  watches(fn: { readonly name: string; readonly shortName: string }): boolean {
+    return !this.functions || this.functions.has(fn.name) || this.functions.has(fn.shortName);
   }
 
   /** Starts watching an environment (its worker is reported by the inspector as it starts). */

@@ -11,6 +11,7 @@ import {
   wholeNumber,
 } from "../args.ts";
 import { defineCommand } from "../command.ts";
+import { INSPECT_FLAGS, startInspector } from "../inspect.ts";
 import { defaultDataDir } from "../paths.ts";
 
 const COLORS = [36, 35, 33, 32, 34];
@@ -47,6 +48,7 @@ export const devCommand = defineCommand({
     iam: { type: "string", default: "enforce" },
     instances: { type: "string", default: "3" },
     "no-watch": { type: "boolean", default: false },
+    ...INSPECT_FLAGS,
   },
   async run({ values, root }) {
     const iam = oneOf(values.iam, "--iam", ["enforce", "warn", "off"]);
@@ -56,6 +58,7 @@ export const devCommand = defineCommand({
     if (!values["no-build"] && !values["stack-dir"]) buildAndSynth(root);
     const stack = loadStack(root, values);
     const { startDev } = await import("../../dev/dev.ts");
+    const pauses = startInspector(values, { wait: false, log: (line) => process.stderr.write(`${line}\n`) });
     const prefix = functionPrefixes(stack.name);
     const running = await startDev({
       stage,
@@ -68,6 +71,7 @@ export const devCommand = defineCommand({
       progress: (line) => process.stderr.write(`${line}\n`),
       functionLog: (name, line) => process.stdout.write(`${prefix(name)} ${line}\n`),
       watch: values["no-watch"] ? undefined : { root },
+      pauses,
     });
     const url = running.gateway.endpoint;
     const { deployed } = running.current();

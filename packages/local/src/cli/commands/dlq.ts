@@ -1,31 +1,49 @@
-import { cliRuntime, DATA_DIR_FLAG, loadStack, STACK_DIR_FLAG, STAGE_FLAG } from "../args.ts";
+import type { DeadLetter } from "../../runtime/dead-letters.ts";
+import { cliRuntime, DATA_DIR_FLAG, loadStack, runningStack, STACK_DIR_FLAG, STAGE_FLAG } from "../args.ts";
 import { defineCommand, UsageError } from "../command.ts";
 
 const err = (text: string) => process.stderr.write(`${text}\n`);
 
+function printLetters(letters: ReadonlyArray<DeadLetter>): void {
+  for (const l of letters) {
+    const error = l.record.responsePayload as { errorType?: string; errorMessage?: string } | null;
+    process.stdout.write(
+      `${l.queueName}\t${l.id}\t${l.receivedAt}\t${l.record.requestContext?.condition} after ${l.record.requestContext?.approximateInvokeCount}\t${error?.errorType ?? ""}: ${error?.errorMessage ?? ""}\n`,
+    );
+  }
+  err(`${letters.length} dead letter(s)`);
+}
+
 /** `lambdaform dlq`: lists and redrives failed asynchronous events. */
 export const dlqCommand = defineCommand({
   name: "dlq",
-  summary: "list or redrive failed asynchronous events",
+  summary: "list or redrive failed asynchronous events (the local stack's SQS DLQs under pnpm dev)",
   usage: `dlq list [--stage dev]
-  dlq redrive <queue> [--id <id>]… [--stage dev]`,
+  dlq redrive <queue> [--id <id>]… [--stage dev]
+  With \`pnpm dev\` running for the stage: the stack's own SQS on-failure queues in moto; a redriven
+  message is deleted only once its invocation succeeds. Otherwise: the local store \`pnpm invoke\` uses.`,
   options: { ...STAGE_FLAG, ...STACK_DIR_FLAG, ...DATA_DIR_FLAG, id: { type: "string", multiple: true } },
   async run({ values, positionals, root }) {
     const [action, queue] = positionals;
     if (action !== "list" && !(action === "redrive" && queue))
       throw new UsageError('dlq takes "list" or "redrive <queue>".');
-    const stack = loadStack(root, values);
-    const runtime = cliRuntime(stack, root, { dataDir: values["data-dir"] });
+    const stack = runningStack(root, values);
+    if (stack) {
+      if (action === "list") {
+        printLetters(await stack.deadLetters());
+        return 0;
+      }
+      const results = await stack.redrive(queue ?? "", values.id);
+      const failed = results.filter((r) => r.status === "failed").length;
+      err(
+        `redrove ${results.length} event(s): ${results.length - failed} succeeded (deleted), ${failed} failed again (kept)`,
+      );
+      return failed > 0 ? 1 : 0;
+    }
+    const runtime = cliRuntime(loadStack(root, values), root, { dataDir: values["data-dir"] });
     try {
       if (action === "list") {
-        const letters = runtime.deadLetters.list();
-        for (const l of letters) {
-          const error = l.record.responsePayload as { errorType?: string; errorMessage?: string } | null;
-          process.stdout.write(
-            `${l.queueName}\t${l.id}\t${l.receivedAt}\t${l.record.requestContext.condition} after ${l.record.requestContext.approximateInvokeCount}\t${error?.errorType ?? ""}: ${error?.errorMessage ?? ""}\n`,
-          );
-        }
-        err(`${letters.length} dead letter(s)`);
+        printLetters(runtime.deadLetters.list());
         return 0;
       }
       const results = await runtime.redrive(queue ?? "", values.id);

@@ -1,7 +1,5 @@
-import { ControlClient, devDataDir } from "../../dev/control.ts";
-import { DATA_DIR_FLAG, STAGE_FLAG, stageName } from "../args.ts";
+import { DATA_DIR_FLAG, runningStack, STAGE_FLAG } from "../args.ts";
 import { defineCommand, UsageError } from "../command.ts";
-import { defaultDataDir } from "../paths.ts";
 
 /** `lambdaform trigger`: fires an EventBridge rule of the running `pnpm dev` now. */
 export const triggerCommand = defineCommand({
@@ -12,10 +10,11 @@ export const triggerCommand = defineCommand({
   async run({ values, positionals, root }) {
     const [rule] = positionals;
     if (!rule) throw new UsageError("trigger needs a rule name.");
-    const stage = stageName(values.stage);
-    const client = ControlClient.forDevDir(devDataDir(values["data-dir"] ?? defaultDataDir(root), stage));
+    const client = runningStack(root, values);
     if (!client)
-      throw new UsageError(`No local stack is running for stage ${stage}. Start it with \`pnpm dev\`.`);
+      throw new UsageError(
+        `No local stack is running for stage ${values.stage}. Start it with \`pnpm dev\`.`,
+      );
     process.stdout.write(`${JSON.stringify(await client.trigger(rule), null, 2)}\n`);
     return 0;
   },

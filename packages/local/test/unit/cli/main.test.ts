@@ -6,6 +6,7 @@ import { devCommand } from "../../../src/cli/commands/dev.ts";
 import { dlqCommand } from "../../../src/cli/commands/dlq.ts";
 import { eventCommand } from "../../../src/cli/commands/event.ts";
 import { invokeCommand } from "../../../src/cli/commands/invoke.ts";
+import { logsCommand } from "../../../src/cli/commands/logs.ts";
 import { reviewCommand } from "../../../src/cli/commands/review.ts";
 import { triggerCommand } from "../../../src/cli/commands/trigger.ts";
 import { main } from "../../../src/cli/main.ts";
@@ -22,6 +23,7 @@ describe("lambdaform CLI: each verb takes its own flags", () => {
     { command: reviewCommand, argv: ["review", "--stage", "dev"], flag: "--stage" },
     { command: costCommand, argv: ["cost", "--repeat", "2"], flag: "--repeat" },
     { command: dlqCommand, argv: ["dlq", "list", "--type", "s3"], flag: "--type" },
+    { command: logsCommand, argv: ["logs", "hello-api", "--repeat", "2"], flag: "--repeat" },
   ];
   for (const { command, argv, flag } of cases) {
     it(`${command.name}: a flag it does not take (${flag}) exits 2, naming ${command.name}'s valid flags`, async () => {
@@ -46,7 +48,7 @@ describe("lambdaform CLI: each verb takes its own flags", () => {
     const unknown = await run(["deploy"]);
     expect(unknown.result).to.equal(2);
     expect(unknown.output).to.contain(
-      'Unknown command "deploy". Commands: invoke, event, dev, trigger, review, cost, dlq.',
+      'Unknown command "deploy". Commands: invoke, event, dev, trigger, logs, review, cost, dlq.',
     );
     const help = await run(["trigger", "--help"]);
     expect(help.result).to.equal(0);

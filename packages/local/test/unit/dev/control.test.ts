@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { ControlClient, handleControl, readDevState, writeDevState } from "../../../src/dev/control.ts";
 import type { Deployed } from "../../../src/dev/deployed.ts";
+import type { StackDeadLetters } from "../../../src/dev/dlq.ts";
 import { buildRouting, type Routing } from "../../../src/gateway/routing.ts";
 import { GatewayServer } from "../../../src/gateway/server.ts";
 import { UnknownNameError } from "../../../src/names.ts";
@@ -11,6 +12,8 @@ import type { LocalRuntime } from "../../../src/runtime/local-runtime.ts";
 import { fixtureRuntime } from "../../helpers.ts";
 
 const NONE = { status: 404, headers: {}, body: "" };
+/** These tests reach no dead-letter queue. */
+const NO_QUEUES = {} as StackDeadLetters;
 
 describe("control API and its client", function () {
   this.timeout(30_000);
@@ -41,7 +44,14 @@ describe("control API and its client", function () {
     };
     ready = buildRouting(deployed, runtime, { apiThrottling: true });
     server = new GatewayServer(
-      { control: (path) => handleControl(path, routing), api: async () => NONE, aws: async () => NONE },
+      {
+        control: (path, request) =>
+          handleControl({ path, method: request.method, body: request.body }, routing, {
+            deadLetters: NO_QUEUES,
+          }),
+        api: async () => NONE,
+        aws: async () => NONE,
+      },
       () => {},
     );
     await server.listen(0);
