@@ -33,6 +33,10 @@ export class DebuggerClient {
       void this.send(sessionId, "Debugger.enable");
       for (const wake of this.waiters.splice(0)) wake();
     });
+    this.session.on("NodeWorker.detachedFromWorker", (message) => {
+      const { sessionId } = message.params as { sessionId: string };
+      for (const [workerId, id] of this.workers) if (id === sessionId) this.workers.delete(workerId);
+    });
     this.session.on("NodeWorker.receivedMessageFromWorker", (message) => {
       const { sessionId, message: text } = message.params as { sessionId: string; message: string };
       const m = JSON.parse(text) as {
@@ -55,10 +59,15 @@ export class DebuggerClient {
     this.session.post("NodeWorker.enable", { waitForDebuggerOnStart: false });
   }
 
+  /** Sends a command to a worker; a worker that ended meanwhile answers nothing (undefined after 2 s). */
   send(sessionId: string, method: string, params: Record<string, unknown> = {}): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
+      setTimeout(() => {
+        this.pending.delete(id);
+        resolve(undefined);
+      }, 2000).unref();
       this.session.post("NodeWorker.sendMessageToWorker", {
         sessionId,
         message: JSON.stringify({ id, method, params }),

@@ -52,9 +52,13 @@ export interface DevOptions {
   readonly hooks?: DevHooks;
   /** `--inspect`: stops a function's timeouts while a debugger holds its environment paused. */
   readonly pauses?: PauseMonitor;
-  /** Hot reload: watch the sources under `root` (`pnpm dev` does; tests and benchmarks choose). */
+  /**
+   * The repository: where the functions' packages (their source maps, for debuggers and mapped
+   * stack traces) and the sources hot reload watches are.
+   */
+  readonly root?: string;
+  /** Hot reload of the sources under `root` (`pnpm dev` does; tests and benchmarks choose). */
   readonly watch?: {
-    readonly root: string;
     /** The package that builds each function (default: the one whose last build is the deployed zip). */
     readonly packages?: ReadonlyMap<string, string>;
     /** Sources every function bundles (default `packages/shared/src`). */
@@ -151,7 +155,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       region: stack.region,
       apiThrottling: hooks.apiThrottling ?? true,
       schedules: hooks.schedules !== false,
-      sourceMap: options.watch ? sourceMapOf(options.watch.root) : undefined,
+      sourceMap: options.root ? sourceMapOf(options.root) : undefined,
       progress: options.progress,
       functionLog: options.functionLog,
       pauses: options.pauses,
@@ -177,9 +181,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       deployments.use(other, result);
       return result;
     };
-    if (options.watch)
+    if (options.watch && options.root)
       cleanups.push(
-        ...(await watchSources(options.watch, stack, dataDir, deployments, redeploy, options.progress)),
+        ...(await watchSources(options.root, options.watch, stack, dataDir, deployments, redeploy, options.progress)),
       );
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
@@ -207,6 +211,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
  * the infra sources (a save re-synthesizes and applies). Returns what stops them.
  */
 async function watchSources(
+  root: string,
   watch: NonNullable<DevOptions["watch"]>,
   stack: StackSpec,
   dataDir: string,
@@ -214,14 +219,13 @@ async function watchSources(
   redeploy: (stackDir: string) => Promise<ApplyResult>,
   progress: (line: string) => void,
 ): Promise<Array<() => Promise<void> | void>> {
-  const { root } = watch;
   const byPackage = new Map<string, string[]>();
   const builtBy =
     watch.packages ??
     new Map([...packagesOfStack(stack, functionPackages(root))].map(([fn, p]) => [fn, p.dir]));
   for (const [fn, dir] of builtBy) byPackage.set(dir, [...(byPackage.get(dir) ?? []), fn]);
   for (const fn of stack.functions)
-    if (!builtBy.has(fn.name))
+    if (!builtBy.has(fn.name) && !watch.packages)
       progress(
         `hot reload is off for ${fn.shortName}: no package under packages/functions built its zip (run \`pnpm build\`)`,
       );

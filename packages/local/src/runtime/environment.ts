@@ -132,14 +132,20 @@ export class ExecutionEnvironment {
     this.worker.unref();
     const pauses = options.pauses;
     if (pauses) {
-      pauses.add(this);
+      this.watched = pauses.add(this);
       this.worker.once("exit", () => pauses.remove(this));
     }
   }
 
+  /** Under `--inspect`: settles once the pause monitor watches this environment's thread. */
+  private watched: Promise<void> = Promise.resolve();
+
   /** Starts an environment and runs the function's init (module load). Init errors are kept, not thrown. */
   static async start(options: EnvironmentOptions): Promise<ExecutionEnvironment> {
     const env = new ExecutionEnvironment(options);
+    // The worker may start running the bundle first; the monitor's debugger is enabled on its
+    // thread within moments, before the handler is ever invoked.
+    await env.watched;
     const started = performance.now();
     await new Promise<void>((resolve) => {
       // On the environment's clock: a breakpoint in the module's init stops it too.

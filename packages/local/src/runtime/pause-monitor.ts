@@ -16,8 +16,12 @@ type WorkerMessage = { method?: string; params?: { reason?: string; callFrames?:
  */
 export class PauseMonitor {
   private readonly session = new Session();
+  /** By thread id: the watched environments, and the inspector's session of each worker thread. */
   private readonly environments = new Map<string, ExecutionEnvironment>();
   private readonly attached = new Map<string, string>();
+  /** Environments waiting for this session's debugger to be enabled on their thread. */
+  private readonly enabling = new Map<string, () => void>();
+  private readonly replies = new Map<number, () => void>();
   private nextId = 1;
 
   constructor(
@@ -29,10 +33,13 @@ export class PauseMonitor {
     this.session.on("NodeWorker.attachedToWorker", (message) => {
       const { sessionId, workerInfo } = message.params as {
         sessionId: string;
-        workerInfo: { workerId: string };
+        workerInfo: { title: string };
       };
-      this.attached.set(workerInfo.workerId, sessionId);
-      if (this.environments.has(workerInfo.workerId)) this.enable(sessionId);
+      // The inspector numbers workers its own way; the title names the thread ("[worker 11]").
+      const threadId = /\[worker (\d+)\]/.exec(workerInfo.title)?.[1];
+      if (threadId === undefined) return;
+      this.attached.set(threadId, sessionId);
+      if (this.environments.has(threadId)) this.enable(sessionId);
     });
     this.session.on("NodeWorker.detachedFromWorker", (message) => {
       const { sessionId } = message.params as { sessionId: string };
@@ -40,7 +47,12 @@ export class PauseMonitor {
     });
     this.session.on("NodeWorker.receivedMessageFromWorker", (message) => {
       const { sessionId, message: text } = message.params as { sessionId: string; message: string };
-      const event = JSON.parse(text) as WorkerMessage;
+      const event = JSON.parse(text) as WorkerMessage & { id?: number };
+      if (event.id !== undefined) {
+        this.replies.get(event.id)?.();
+        this.replies.delete(event.id);
+        return;
+      }
       const env = this.environmentOf(sessionId);
       if (!env) return;
       if (event.method === "Debugger.paused") {
@@ -58,12 +70,18 @@ export class PauseMonitor {
     return !this.functions || this.functions.has(fn.name) || this.functions.has(fn.shortName);
   }
 
-  /** Starts watching an environment (its worker is reported by the inspector as it starts). */
-  add(env: ExecutionEnvironment): void {
+  /**
+   * Starts watching an environment; resolves once this session's debugger is enabled on its thread,
+   * so no pause can happen before the monitor would see it.
+   */
+  add(env: ExecutionEnvironment): Promise<void> {
     const workerId = String(env.threadId);
     this.environments.set(workerId, env);
-    const sessionId = this.attached.get(workerId);
-    if (sessionId) this.enable(sessionId);
+    return new Promise((resolve) => {
+      this.enabling.set(workerId, resolve);
+      const sessionId = this.attached.get(workerId);
+      if (sessionId) this.enable(sessionId);
+    });
   }
 
   remove(env: ExecutionEnvironment): void {
@@ -80,7 +98,13 @@ export class PauseMonitor {
   }
 
   private enable(sessionId: string): void {
-    const message = JSON.stringify({ id: this.nextId++, method: "Debugger.enable", params: {} });
+    const workerId = [...this.attached].find(([, id]) => id === sessionId)?.[0] ?? "";
+    const id = this.nextId++;
+    this.replies.set(id, () => {
+      this.enabling.get(workerId)?.();
+      this.enabling.delete(workerId);
+    });
+    const message = JSON.stringify({ id, method: "Debugger.enable", params: {} });
     this.session.post("NodeWorker.sendMessageToWorker", { sessionId, message });
   }
 }

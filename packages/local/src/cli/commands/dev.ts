@@ -70,7 +70,8 @@ export const devCommand = defineCommand({
       instances,
       progress: (line) => process.stderr.write(`${line}\n`),
       functionLog: (name, line) => process.stdout.write(`${prefix(name)} ${line}\n`),
-      watch: values["no-watch"] ? undefined : { root },
+      root,
+      watch: values["no-watch"] ? undefined : {},
       pauses,
     });
     const url = running.gateway.endpoint;
