@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchDev } from "./dev.ts";
 import { benchFunctions } from "./functions.ts";
 import { benchPeers } from "./peers.ts";
 import { benchStack } from "./stack.ts";
@@ -19,7 +20,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const args = process.argv.slice(2);
 const smoke = args.includes("--smoke");
 const onlyAt = args.indexOf("--only");
-const ALL = ["functions", "synth", "runtime", "stack"];
+const ALL = ["functions", "synth", "runtime", "stack", "dev"];
 const parts = [
   ...(onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL),
   ...(args.includes("--peers") ? ["peers"] : []),
@@ -127,6 +128,37 @@ if (parts.includes("stack")) {
   );
   console.log(
     `| upload-to-row latency p50 / p99 (${stack.uploadToRowMs.runs} uploads) | ${stack.uploadToRowMs.median.toFixed(1)} ms / ${(stack.uploadToRowMs.p99 ?? 0).toFixed(1)} ms |`,
+  );
+}
+
+if (parts.includes("dev")) {
+  const dev = await benchDev(
+    root,
+    { runs: smoke ? 1 : 3, saves: smoke ? 2 : 10, uploads: smoke ? 5 : 500 },
+    progress,
+  );
+  report.dev = dev;
+  const s = (x: { median: number; min: number; max: number }) =>
+    `${(x.median / 1000).toFixed(1)} s (${(x.min / 1000).toFixed(1)}–${(x.max / 1000).toFixed(1)})`;
+  const ms = (x: { median: number; min: number; max: number }) =>
+    `${x.median.toFixed(0)} ms (${x.min.toFixed(0)}–${x.max.toFixed(0)})`;
+  console.log(`\n## pnpm dev as a dev loop (median, min–max, over ${dev.coldReadyMs.runs} runs or more)\n`);
+  console.log("| measure | before (issue #12) | now | target |\n| --- | ---: | ---: | ---: |");
+  console.log(`| cold ready (fresh data directory) | 68–75 s | ${s(dev.coldReadyMs)} | ≤ 30 s |`);
+  console.log(
+    `| warm ready (unchanged infra, data directory after ${dev.warmUploads} uploads) | 22–27 s | ${s(dev.warmReadyMs)} | ≤ 5 s |`,
+  );
+  console.log(
+    `| save a function source → first response from the new code (${dev.saveToResponseMs.runs} saves) | (no reload) | p50 ${dev.saveToResponseMs.median.toFixed(0)} ms, p95 ${dev.saveToResponseMs.p95.toFixed(0)} ms | p95 ≤ 500 ms |`,
+  );
+  console.log(
+    `| infra edit (one function's memory) → applied and live | (restart) | ${s(dev.infraEditMs)} | ≤ 15 s |`,
+  );
+  console.log(
+    `| terraform init in a new working directory | copies 700 MB | ${ms(dev.terraformInitMs)}, a link | ≤ 2 s, no copy |`,
+  );
+  console.log(
+    `| pnpm logs --follow: a log line written → printed (local) | (none) | ${ms(dev.logsFollowMs)} | ≤ 1 s |`,
   );
 }
 

@@ -18,4 +18,10 @@ export {
 } from "./terraform/cli.ts";
 export { findProviderMirror, MIRROR_ENV } from "./terraform/mirror.ts";
 export type { SynthesizedStack } from "./terraform/stacks.ts";
-export { awsProviderVersion, listStacks, planOffline, prepareWorkdir } from "./terraform/stacks.ts";
+export {
+  awsProviderVersion,
+  initStack,
+  listStacks,
+  planOffline,
+  prepareWorkdir,
+} from "./terraform/stacks.ts";

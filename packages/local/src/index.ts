@@ -15,3 +15,4 @@ export { s3PutEvent } from "./sources/s3/event.ts";
 export { scheduledEvent } from "./sources/schedule/event.ts";
 export type { FunctionSpec, StackSpec } from "./stack/read-stack.ts";
 export { findFunction, readStack } from "./stack/read-stack.ts";
+export { infraSynth } from "./watch/infra.ts";

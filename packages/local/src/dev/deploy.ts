@@ -11,6 +11,7 @@ import {
 } from "@lambdaform/infra";
 import { ADMIN_ENV } from "../identity.ts";
 import { localOverrideFiles, stateFileName } from "./overrides.ts";
+import type { SharedProvider } from "./provider.ts";
 
 /** One resource change of an apply, as `terraform apply -json` announced it. */
 export interface PlannedChange {
@@ -35,7 +36,8 @@ interface AppliedRecord {
   readonly state: string;
 }
 
-const APPLIED_FILE = ".lambdaform-applied.json";
+/** Kept inside `.terraform/`, which a fresh copy of the stack into the working directory keeps. */
+const APPLIED_FILE = join(".terraform", "lambdaform-applied.json");
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -79,14 +81,25 @@ async function prepareLocal(
   workRoot: string,
   endpoint: string,
   onProgress: (line: string) => void,
+  provider?: SharedProvider,
 ) {
   const workdir = prepareWorkdir(stack, workRoot);
   const { files, notices } = localOverrideFiles(stack, endpoint);
   for (const file of files) writeFileSync(join(workdir, file.name), file.content);
   const { env } = terraformEnv(awsProviderVersion(stack), { ...process.env, ...ADMIN_ENV, AWS_REGION: "" });
-  if (!existsSync(join(workdir, ".terraform"))) onProgress("terraform init");
-  await terraform(["init", "-input=false", "-no-color"], { cwd: workdir, env });
-  return { workdir, env, notices };
+  // `terraform init` again only when what it sets up changed: the providers and the backend.
+  const initInputs = sha256(
+    JSON.stringify([stack.json.terraform, files.find((f) => f.name.includes("backend"))]),
+  );
+  const initRecord = join(workdir, ".terraform", "lambdaform-init");
+  const initialised = existsSync(initRecord) && readFileSync(initRecord, "utf8") === initInputs;
+  if (!initialised) {
+    if (!existsSync(join(workdir, ".terraform"))) onProgress("terraform init");
+    await terraform(["init", "-input=false", "-no-color"], { cwd: workdir, env });
+    writeFileSync(initRecord, initInputs);
+  }
+  const attached = provider ? await provider.env(workdir, awsProviderVersion(stack), env) : {};
+  return { workdir, env: { ...env, ...attached }, notices };
 }
 
 /**
@@ -97,8 +110,9 @@ export async function planLocally(
   stack: SynthesizedStack,
   workRoot: string,
   endpoint: string,
+  provider?: SharedProvider,
 ): Promise<Record<string, unknown>> {
-  const { workdir, env } = await prepareLocal(stack, workRoot, endpoint, () => {});
+  const { workdir, env } = await prepareLocal(stack, workRoot, endpoint, () => {}, provider);
   const planFile = join(workdir, "local.tfplan");
   await terraform(["plan", "-input=false", "-no-color", "-lock=false", `-out=${planFile}`], {
     cwd: workdir,
@@ -160,7 +174,19 @@ export async function applyLocally(
   workRoot: string,
   endpoint: string,
   onProgress: (line: string) => void,
-  options: { readonly parallelism: number; readonly mayReuse: boolean },
+  options: {
+    readonly parallelism: number;
+    /** Skip the apply when neither the stack nor the state changed since the last one. */
+    readonly mayReuse: boolean;
+    /**
+     * Read every resource back from moto first (what a plain apply does). A reload applying the
+     * user's own edit leaves it out: it costs about 2 s here, and only catches changes made to
+     * moto behind Terraform's back.
+     */
+    readonly refresh: boolean;
+    /** A provider kept running across commands (see {@link SharedProvider}). */
+    readonly provider?: SharedProvider;
+  },
 ): Promise<ApplyResult> {
   const workdir = join(workRoot, stack.name);
   const fingerprint = stackFingerprint(stack);
@@ -180,10 +206,18 @@ export async function applyLocally(
   }
   // Until this apply finishes, what was applied last is not known to be what is deployed.
   rmSync(join(workdir, APPLIED_FILE), { force: true });
-  const { env, notices } = await prepareLocal(stack, workRoot, endpoint, onProgress);
+  const { env, notices } = await prepareLocal(stack, workRoot, endpoint, onProgress, options.provider);
   onProgress("terraform apply");
   const result = await runTerraform(
-    ["apply", "-json", "-input=false", "-auto-approve", "-lock=false", `-parallelism=${options.parallelism}`],
+    [
+      "apply",
+      "-json",
+      "-input=false",
+      "-auto-approve",
+      "-lock=false",
+      `-parallelism=${options.parallelism}`,
+      `-refresh=${options.refresh}`,
+    ],
     { cwd: workdir, env },
   );
   const output = readApplyOutput(result.stdout);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
@@ -14,15 +14,15 @@ import { Gateway, type GatewayOptions, type IamMode } from "../gateway/gateway.t
 import type { Routing } from "../gateway/routing.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
-import { FunctionBuilder } from "../watch/builder.ts";
-import { FunctionWatcher } from "../watch/functions.ts";
-import { InfraWatcher, turboSynth } from "../watch/infra.ts";
-import { functionPackages, packagesOfStack, sourceMapOf } from "../watch/packages.ts";
+import { sourceMapOf } from "../watch/packages.ts";
 import { handleControl, type TriggerResult, writeDevState } from "./control.ts";
 import { type ApplyResult, applyLocally, planLocally } from "./deploy.ts";
 import { Deployments } from "./deployments.ts";
 import { StackDeadLetters } from "./dlq.ts";
+import { hasState, restoredSummary, setAsideOldRecording } from "./persisted.ts";
+import { SharedProvider } from "./provider.ts";
 import { seedInstances } from "./seed.ts";
+import { applySummary, watchSources } from "./watch-sources.ts";
 
 /** What tests and benchmarks change about a local stack; a user's `pnpm dev` leaves all of it alone. */
 export interface DevHooks {
@@ -64,7 +64,7 @@ export interface DevOptions {
     /** Sources every function bundles (default `packages/shared/src`). */
     readonly shared?: ReadonlyArray<string>;
     /** Infra reload: on unless `false`; the watched directory and the synth can be replaced. */
-    readonly infra?: false | { readonly dir?: string; readonly synth?: () => Promise<void> };
+    readonly infra?: false | { readonly dir?: string; readonly synth?: () => Promise<string> };
   };
 }
 
@@ -78,7 +78,7 @@ export interface DevStack {
   /** What is deployed now: the routing the gateway uses, swapped whole by {@link redeploy}. */
   current(): Routing;
   /** Applies another synthesized copy of the stack (e.g. a changed policy) and switches to what it deployed. */
-  redeploy(stackDir: string): Promise<ApplyResult>;
+  redeploy(stackDir: string, options?: { readonly refresh?: boolean }): Promise<ApplyResult>;
   /** A real terraform plan of another synthesized copy of the stack against what is deployed. */
   plan(stackDir: string): Promise<Record<string, unknown>>;
   /** Fires an EventBridge rule now and waits for its targets to finish. */
@@ -132,7 +132,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     cleanups.push(() => gateway.close());
 
     step(4, "terraform apply of the synthesized stack (provider pointed at the gateway)");
-    const applyStack = (synthesized: StackSpec, mayReuse: boolean) =>
+    const provider = new SharedProvider();
+    cleanups.push(() => provider.stop());
+    const applyStack = (synthesized: StackSpec, mayReuse: boolean, refresh = true) =>
       applyLocally(
         synthesized,
         join(dataDir, "terraform"),
@@ -140,7 +142,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         (line) => options.progress(`      ${line}`),
         // Parallel is safe for a kept data directory: the gateway hands moto one request at a time,
         // so the recording is the order moto drew its ids in, and a replay recreates them.
-        { parallelism: 10, mayReuse },
+        { parallelism: 10, mayReuse, refresh, provider },
       );
     // A restored moto holds what the last apply left; when neither the stack nor the state changed
     // since, the apply is skipped.
@@ -175,20 +177,29 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         throw new Error(`${otherStackDir} holds stack ${other.name}, not ${stack.name}`);
       return other;
     };
-    const redeploy = async (otherStackDir: string) => {
+    const redeploy = async (otherStackDir: string, redeployOptions: { readonly refresh?: boolean } = {}) => {
       const other = sameStackAt(otherStackDir);
-      const result = await applyStack(other, false);
+      const result = await applyStack(other, false, redeployOptions.refresh ?? true);
       deployments.use(other, result);
       return result;
     };
     if (options.watch && options.root)
       cleanups.push(
-        ...(await watchSources(options.root, options.watch, stack, dataDir, deployments, redeploy, options.progress)),
+        ...(await watchSources(
+          options.root,
+          options.stage,
+          options.watch,
+          stack,
+          dataDir,
+          deployments,
+          redeploy,
+          options.progress,
+        )),
       );
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     const plan = async (otherStackDir: string) =>
-      planLocally(sameStackAt(otherStackDir), join(dataDir, "terraform"), gateway.endpoint);
+      planLocally(sameStackAt(otherStackDir), join(dataDir, "terraform"), gateway.endpoint, provider);
     return {
       gateway,
       moto,
@@ -204,112 +215,4 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     await stopAll();
     throw error;
   }
-}
-
-/**
- * Starts hot reload: function sources (a save swaps the function's code) and, unless turned off,
- * the infra sources (a save re-synthesizes and applies). Returns what stops them.
- */
-async function watchSources(
-  root: string,
-  watch: NonNullable<DevOptions["watch"]>,
-  stack: StackSpec,
-  dataDir: string,
-  deployments: Deployments,
-  redeploy: (stackDir: string) => Promise<ApplyResult>,
-  progress: (line: string) => void,
-): Promise<Array<() => Promise<void> | void>> {
-  const byPackage = new Map<string, string[]>();
-  const builtBy =
-    watch.packages ??
-    new Map([...packagesOfStack(stack, functionPackages(root))].map(([fn, p]) => [fn, p.dir]));
-  for (const [fn, dir] of builtBy) byPackage.set(dir, [...(byPackage.get(dir) ?? []), fn]);
-  for (const fn of stack.functions)
-    if (!builtBy.has(fn.name) && !watch.packages)
-      progress(
-        `hot reload is off for ${fn.shortName}: no package under packages/functions built its zip (run \`pnpm build\`)`,
-      );
-  const builder = new FunctionBuilder();
-  const functions = new FunctionWatcher({
-    root,
-    packages: byPackage,
-    shared: watch.shared ?? [join(root, "packages", "shared", "src")],
-    buildDir: join(dataDir, "hot"),
-    builder,
-    reload: (fn, taskRoot) => deployments.reload(fn, taskRoot),
-    label: (fn) => stack.functions.find((f) => f.name === fn)?.shortName ?? fn,
-    log: progress,
-  });
-  functions.start();
-  const stops: Array<() => Promise<void> | void> = [() => functions.close(), () => builder.close()];
-  if (watch.infra !== false) {
-    const infra = new InfraWatcher({
-      dir: watch.infra?.dir ?? join(root, "packages", "infra", "src"),
-      synth: watch.infra?.synth ?? turboSynth(root),
-      apply: async () => {
-        const result = await redeploy(stack.dir);
-        return describeApply(result, readStack(stack.dir));
-      },
-      log: progress,
-    });
-    infra.start();
-    stops.push(() => infra.close());
-  }
-  return stops;
-}
-
-/** One line for what an apply did. */
-export function applySummary(apply: ApplyResult): string {
-  if (apply.skipped) return "unchanged since the last apply (stack and state): terraform apply skipped";
-  const { add, change, destroy } = apply.changes;
-  return `${add} added, ${change} changed, ${destroy} destroyed`;
-}
-
-/** The summary and, for each resource changed, its action and its construct path (`update hello-api/function`). */
-export function describeApply(apply: ApplyResult, stack: StackSpec): string {
-  const resources = (stack.json.resource ?? {}) as Record<
-    string,
-    Record<string, { "//"?: { metadata?: { path?: string } } }>
-  >;
-  const pathOf = (address: string) => {
-    const [type = "", id = ""] = address.split(".");
-    const path = resources[type]?.[id]?.["//"]?.metadata?.path;
-    return path ? path.split("/").slice(1).join("/") : address;
-  };
-  const changes = apply.planned.map((p) => `${p.action} ${pathOf(p.address)}`);
-  return changes.length > 0 ? `${applySummary(apply)} (${changes.join(", ")})` : applySummary(apply);
-}
-
-/** Whether a state directory holds anything to restore (a snapshot, or journal entries). */
-function hasState(stateDir: string): boolean {
-  const size = (file: string) => (existsSync(file) ? statSync(file).size : 0);
-  return size(join(stateDir, "snapshot.pkl")) > 0 || size(join(stateDir, "journal.jsonl")) > 0;
-}
-
-/** What the start restored, in one line. */
-function restoredSummary(moto: PersistentMoto): string {
-  const r = moto.restored;
-  const tail =
-    r.dropped_bytes > 0
-      ? `; dropped a torn last journal line (${r.dropped_bytes} bytes, never acknowledged)`
-      : "";
-  return `restored a snapshot of ${r.snapshot_seq} writes and ${r.replayed} journaled since, in ${r.seconds.toFixed(2)} s${tail}`;
-}
-
-/**
- * Data directories of earlier versions kept moto's state as a recording of every request. That
- * state cannot be restored any more: the recording and the Terraform state that goes with it are
- * moved aside, and this start deploys afresh.
- */
-function setAsideOldRecording(dataDir: string, progress: (line: string) => void): void {
-  const recording = join(dataDir, "moto-recording.jsonl");
-  if (!existsSync(recording)) return;
-  const aside = join(dataDir, `before-snapshots-${Date.now()}`);
-  mkdirSync(aside, { recursive: true });
-  renameSync(recording, join(aside, "moto-recording.jsonl"));
-  if (existsSync(join(dataDir, "terraform")))
-    renameSync(join(dataDir, "terraform"), join(aside, "terraform"));
-  progress(
-    `notice: this data directory kept moto's state in an older form; it was moved to ${aside} and the stack is deployed afresh`,
-  );
 }

@@ -8,10 +8,10 @@ const SETTLE_MS = 150;
 export interface InfraWatcherOptions {
   /** The infra sources (`packages/infra/src`). */
   readonly dir: string;
-  /** Synthesizes the stacks again (`turbo run synth`: rebuilds changed functions, then synth). */
-  readonly synth: () => Promise<void>;
-  /** Applies the fresh synth to the local stack and swaps the routing; resolves with one summary line. */
-  readonly apply: () => Promise<string>;
+  /** Synthesizes the stack again; resolves with the directory of the fresh synth. */
+  readonly synth: () => Promise<string>;
+  /** Applies a fresh synth to the local stack and swaps the routing; resolves with one summary line. */
+  readonly apply: (stackDir: string) => Promise<string>;
   readonly log: (line: string) => void;
 }
 
@@ -65,10 +65,10 @@ export class InfraWatcher {
     const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
     try {
       this.options.log("infra changed: synthesizing");
-      await this.options.synth();
+      const stackDir = await this.options.synth();
       if (this.closed) return;
       this.options.log("infra: terraform apply of the new synth");
-      const summary = await this.options.apply();
+      const summary = await this.options.apply(stackDir);
       this.options.log(`infra applied in ${seconds()} s: ${summary}`);
     } catch (error) {
       this.options.log(
@@ -81,25 +81,28 @@ export class InfraWatcher {
   }
 }
 
-/** `turbo run synth` for the infra package, in the background (the gateway keeps answering). */
-export function turboSynth(root: string): () => Promise<void> {
+/**
+ * Synthesizes one stage again, with the infra package's own synth (`src/bin/synth.ts`), into a
+ * directory of the dev session's: `cdktf.out` (what `pnpm synth` and turbo's cache own) is left
+ * alone. Function bundles are read as built; a function being edited is hot-reloaded meanwhile,
+ * and the next `pnpm dev` builds it into the stack.
+ */
+export function infraSynth(root: string, stage: string, outdir: string): () => Promise<string> {
   return () =>
     new Promise((resolve, reject) => {
-      const child = spawn(
-        join(root, "node_modules", ".bin", "turbo"),
-        ["run", "synth", "--filter=@lambdaform/infra", "--output-logs=errors-only", "--log-prefix=none"],
-        {
-          cwd: root,
-          env: { TURBO_TELEMETRY_DISABLED: "1", ...process.env },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
+      const child = spawn(join(root, "node_modules", ".bin", "tsx"), ["src/bin/synth.ts", "--stage", stage], {
+        cwd: join(root, "packages", "infra"),
+        env: { ...process.env, CDKTF_OUTDIR: outdir },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk));
       child.stderr.on("data", (chunk: Buffer) => (output += chunk));
       child.on("error", reject);
       child.on("close", (code) =>
-        code === 0 ? resolve() : reject(new Error(`synth failed (turbo exit ${code}):\n${output.trim()}`)),
+        code === 0
+          ? resolve(join(outdir, "stacks", `lambdaform-${stage}`))
+          : reject(new Error(`synth failed (exit ${code}):\n${output.trim()}`)),
       );
     });
 }

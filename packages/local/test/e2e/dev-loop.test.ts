@@ -115,7 +115,13 @@ describe("pnpm dev as a dev loop", function () {
       watch: {
         packages: new Map([["lambdaform-dev-hello-api", hot]]),
         shared: [],
-        infra: { dir: infraDir, synth: async () => synth() },
+        infra: {
+          dir: infraDir,
+          synth: async () => {
+            synth();
+            return stackDir;
+          },
+        },
       },
     });
   });

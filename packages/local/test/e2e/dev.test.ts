@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
@@ -18,6 +20,8 @@ import {
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
 
+const CLI = fileURLToPath(new URL("../../bin/lambdaform.mjs", import.meta.url));
+
 const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -34,6 +38,7 @@ describe("pnpm dev: the whole system on moto", function () {
   let dev: DevStack | undefined;
   let stackDir: string;
   let dataDir: string;
+  let dataRoot: string;
   let port: number;
   const lines: string[] = [];
   const admin = { region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } };
@@ -72,14 +77,16 @@ describe("pnpm dev: the whole system on moto", function () {
     const outdir = mkdtempSync(join(tmpdir(), "lf-dev-synth-"));
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
     stackDir = join(outdir, "stacks", "lambdaform-dev");
-    dataDir = mkdtempSync(join(tmpdir(), "lf-dev-data-"));
+    dataRoot = mkdtempSync(join(tmpdir(), "lf-dev-data-"));
+    // Where the CLI finds a running stack of stage dev under --data-dir <dataRoot>.
+    dataDir = join(dataRoot, "dev", "dev");
     port = await freePort();
     dev = await start();
   });
 
   after(async () => {
     await dev?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataRoot, { recursive: true, force: true });
   });
 
   it("deploys all resources of the stack with a real terraform apply", () => {
@@ -257,18 +264,98 @@ describe("pnpm dev: the whole system on moto", function () {
   });
 
   it("restarts with the kept data directory: nothing lost, nothing re-applied", async () => {
-    // Prepare
+    // Prepare: the denied upload above has failed its retries into the DLQ by now.
+    const deadLetter = async () => {
+      const { sqs } = clients();
+      const { QueueUrl } = await sqs.send(
+        new GetQueueUrlCommand({ QueueName: "lambdaform-dev-s3-processor-dlq" }),
+      );
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+      );
+      return Messages.find((m) => m.Body?.includes("uploads/denied.txt")) ? true : undefined;
+    };
+    await until(deadLetter, 30_000);
     await dev?.stop();
     // Act
     dev = await start();
-    // Assess
+    // Assess: objects, rows, the dead letter, metric data and log events are all there; no apply ran.
+    expect(dev.apply.skipped).to.equal(true);
     expect(dev.apply.changes).to.deep.equal({ add: 0, change: 0, destroy: 0 });
+    expect(lines.some((l) => /restored a snapshot of \d+ writes/.test(l))).to.equal(true);
     expect(await row("uploads/test-file.txt")).to.deep.include({ file_size: { N: "14" } });
     const objects = await clients().s3.send(
       new ListObjectsV2Command({ Bucket: bucket(), Prefix: "uploads/" }),
     );
     expect(objects.Contents?.map((o) => o.Key)).to.include("uploads/test-file.txt");
+    expect(await deadLetter()).to.equal(true);
+    const stats = await clients().cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "Custom/EC2",
+        MetricName: "RunningInstances",
+        StartTime: new Date(Date.now() - 3_600_000),
+        EndTime: new Date(Date.now() + 3_600_000),
+        Period: 300,
+        Statistics: ["Maximum"],
+      }),
+    );
+    expect(stats.Datapoints?.map((d) => d.Maximum)).to.deep.equal([3]);
+    const { CloudWatchLogsClient, FilterLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+    const events = await new CloudWatchLogsClient({ ...admin, endpoint: dev.gateway.endpoint }).send(
+      new FilterLogEventsCommand({ logGroupName: "/aws/lambda/lambdaform-dev-s3-processor" }),
+    );
+    expect(events.events?.some((e) => e.message?.includes('"recorded upload"'))).to.equal(true);
     expect((await fetch(`${dev.gateway.endpoint}/prod/hello`)).status).to.equal(200);
+  });
+
+  it("applies again at the next start when a file of the stack changed", async () => {
+    // Prepare: a changed stack (hello-api's timeout) while the stack is down.
+    await dev?.stop();
+    const file = join(stackDir, "cdk.tf.json");
+    const json = JSON.parse(readFileSync(file, "utf8"));
+    for (const fn of Object.values(json.resource.aws_lambda_function) as Array<Record<string, unknown>>)
+      if (String(fn.function_name).endsWith("hello-api")) fn.timeout = 4;
+    writeFileSync(file, JSON.stringify(json));
+    // Act
+    dev = await start();
+    // Assess
+    expect(dev.apply.skipped).to.equal(false);
+    expect(dev.apply.changes).to.deep.equal({ add: 0, change: 1, destroy: 0 });
+    expect(dev.current().runtime.function("hello-api").spec.timeoutSeconds).to.equal(4);
+  });
+
+  it("pnpm dlq lists the stack's real SQS dead letters and redrives one, deleting it once its invocation succeeds", async () => {
+    // Prepare: the denied upload's dead letter; the permission it lacked is back.
+    // Run asynchronously: the stack is served by this very process.
+    const dlq = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [CLI, "dlq", ...args, "--stack-dir", stackDir, "--data-dir", dataRoot],
+          {
+            env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+          },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c));
+        child.stderr.on("data", (c: Buffer) => (stderr += c));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      });
+    const listed = await dlq(["list"]);
+    expect(listed.status, listed.stderr).to.equal(0);
+    expect(listed.stderr).to.contain("using the local stack of `pnpm dev` for stage dev");
+    const letter = listed.stdout.split("\n").find((l) => l.startsWith("lambdaform-dev-s3-processor-dlq\t"));
+    expect(letter).to.match(/\tRetriesExhausted after 3\tRecordProcessingError: .*AccessDeniedException/);
+    // Act
+    const redriven = await dlq(["redrive", "lambdaform-dev-s3-processor-dlq"]);
+    // Assess: the row is written, the message gone.
+    expect(redriven.status, redriven.stderr).to.equal(0);
+    expect(redriven.stderr).to.match(
+      /redrove 1 event\(s\): 1 succeeded \(deleted\), 0 failed again \(kept\)/,
+    );
+    expect(await row("uploads/denied.txt")).to.deep.include({ status: { S: "processed" } });
+    expect((await dlq(["list"])).stderr).to.contain("0 dead letter(s)");
   });
 
   it("sends a failing processor event to the DLQ in moto after its retries", async () => {
