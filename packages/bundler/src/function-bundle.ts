@@ -27,13 +27,21 @@ export const MANIFEST_FILE = "manifest.json";
 export const SOURCE_MAP_FILE = `${BUNDLE_FILE}.map`;
 const SOURCE_MAP_COMMENT = /(?:\n?\/\/# sourceMappingURL=[^\n]*)+\n?$/;
 
-/** Writes `function.zip`, its base64 SHA-256 and `manifest.json` next to a built bundle. */
-export async function packageFunction(outDir: string): Promise<BundleManifest> {
+/**
+ * Takes out the references to the source map tsup appends to a bundle: the shipped bundle stays
+ * without them (and so does the zip), byte for byte what a build without a source map gives.
+ * Returns the bundle's bytes.
+ */
+export async function unlinkSourceMap(outDir: string): Promise<Buffer> {
   const built = await readFile(join(outDir, BUNDLE_FILE));
-  // tsup links the map with trailing comments; the shipped bundle stays without them (and so does
-  // the zip), byte for byte what a build without a source map gives.
   const code = Buffer.from(built.toString("utf8").replace(SOURCE_MAP_COMMENT, ""));
   if (code.length !== built.length) await writeFile(join(outDir, BUNDLE_FILE), code);
+  return code;
+}
+
+/** Writes `function.zip`, its base64 SHA-256 and `manifest.json` next to a built bundle. */
+export async function packageFunction(outDir: string): Promise<BundleManifest> {
+  const code = await unlinkSourceMap(outDir);
   const zip = deterministicZip([{ name: BUNDLE_FILE, data: code }]);
   const manifest: BundleManifest = {
     handler: "index.handler",
@@ -57,14 +65,19 @@ const REQUIRE_SHIM =
 export async function buildFunction(
   dir: string,
   outDir = join(dir, "dist"),
-  options: { readonly quiet?: boolean } = {},
-): Promise<BundleManifest> {
+  options: {
+    readonly quiet?: boolean;
+    /** The bundle and its map only, no zip (pnpm dev's hot reload runs the bundle as built). */
+    readonly bundleOnly?: boolean;
+  } = {},
+): Promise<BundleManifest | undefined> {
   let manifest: BundleManifest | undefined;
   const config = functionBundle(dir, outDir, (m) => {
     manifest = m;
   });
   await build({
     ...config,
+    ...(options.bundleOnly ? { onSuccess: async () => void (await unlinkSourceMap(outDir)) } : {}),
     // Quiet: the caller reports errors itself (the thrown error carries esbuild's messages).
     esbuildOptions(esbuild, context) {
       config.esbuildOptions?.(esbuild, context);
@@ -73,7 +86,7 @@ export async function buildFunction(
     config: false,
     silent: true,
   });
-  if (!manifest) throw new Error(`${dir}: the build wrote no bundle`);
+  if (!manifest && !options.bundleOnly) throw new Error(`${dir}: the build wrote no bundle`);
   return manifest;
 }
 

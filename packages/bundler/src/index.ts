@@ -6,6 +6,7 @@ export {
   MANIFEST_FILE,
   packageFunction,
   SOURCE_MAP_FILE,
+  unlinkSourceMap,
   ZIP_FILE,
 } from "./function-bundle.ts";
 export type { ZipEntry } from "./zip.ts";

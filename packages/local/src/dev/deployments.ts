@@ -68,7 +68,7 @@ export class Deployments {
     const runtime = this.runtime(stack, deployed.accountId);
     for (const fn of stack.functions) {
       const hot = this.hot.get(fn.name);
-      if (hot?.replaces === fn.sourceCodeHash) runtime.reload(fn.name, hot.taskRoot);
+      if (hot?.replaces === fn.sourceCodeHash) void runtime.reload(fn.name, hot.taskRoot);
       else this.hot.delete(fn.name);
     }
     const previous = this.routing;
@@ -85,12 +85,15 @@ export class Deployments {
     return this.routing;
   }
 
-  /** Swaps one function's code (a hot reload) in the current deployment. */
-  reload(functionName: string, taskRoot: string): void {
+  /**
+   * Swaps one function's code (a hot reload) in the current deployment, and initializes one
+   * environment of the new code ahead, so the next invocation does not wait for its init.
+   */
+  reload(functionName: string, taskRoot: string): Promise<void> {
     const { runtime } = this.current();
     const replaces = runtime.stack.functions.find((f) => f.name === functionName)?.sourceCodeHash ?? "";
-    runtime.reload(functionName, taskRoot);
     this.hot.set(functionName, { taskRoot, replaces });
+    return runtime.reload(functionName, taskRoot, { prewarm: true });
   }
 
   trigger(ruleName: string): Promise<TriggerResult> {

@@ -70,9 +70,11 @@ export class FunctionRuntime {
   /**
    * Swaps the function's code: from now on every invocation starts in a fresh environment running
    * the code in `taskRoot`; invocations already running finish on the code they started with.
+   * With `prewarm`, one environment of the new code is initialized at once (resolves when ready).
    */
-  reload(taskRoot: string): void {
+  reload(taskRoot: string, options: { readonly prewarm?: boolean } = {}): Promise<void> {
     this.pool.reload(taskRoot);
+    return options.prewarm ? this.pool.prewarm() : Promise.resolve();
   }
 
   get spec(): FunctionSpec {

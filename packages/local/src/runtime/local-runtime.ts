@@ -86,8 +86,8 @@ export class LocalRuntime {
    * Swaps a function's code for the code unpacked in `taskRoot` (a hot reload): new invocations
    * start in fresh environments running it; those already running finish on their own code.
    */
-  reload(name: string, taskRoot: string): void {
-    this.function(name).reload(taskRoot);
+  reload(name: string, taskRoot: string, options: { readonly prewarm?: boolean } = {}): Promise<void> {
+    return this.function(name).reload(taskRoot, options);
   }
 
   /**

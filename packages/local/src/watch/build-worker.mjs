@@ -9,8 +9,8 @@ const { buildFunction } = await tsImport("@lambdaform/bundler", import.meta.url)
 
 parentPort.on("message", async ({ id, dir, outDir }) => {
   try {
-    const manifest = await buildFunction(dir, outDir, { quiet: true });
-    parentPort.postMessage({ id, manifest });
+    await buildFunction(dir, outDir, { quiet: true, bundleOnly: true });
+    parentPort.postMessage({ id, built: true });
   } catch (error) {
     const messages = (error?.errors ?? []).map((e) => ({
       text: e.text,

@@ -1,6 +1,5 @@
 import { relative } from "node:path";
 import { Worker } from "node:worker_threads";
-import type { BundleManifest } from "@lambdaform/bundler";
 
 /** One message of a failed build, as esbuild reports it. */
 export interface BuildMessage {
@@ -35,7 +34,7 @@ export class BuildError extends Error {
   }
 }
 
-type Reply = { id: number; manifest?: BundleManifest; error?: { message: string; messages: BuildMessage[] } };
+type Reply = { id: number; built?: boolean; error?: { message: string; messages: BuildMessage[] } };
 
 /**
  * Builds function packages with the shipped bundler configuration, in a worker thread that stays
@@ -61,11 +60,12 @@ export class FunctionBuilder {
   }
 
   /**
-   * Builds the package in `dir` into `outDir` (bundle, map, zip, manifest).
+   * Builds the package in `dir` into `outDir`: the bundle and its map (no zip: the runtime runs
+   * the bundle as built).
    *
    * @throws {BuildError} with the compiler's messages when it does not build.
    */
-  build(dir: string, outDir: string): Promise<BundleManifest> {
+  build(dir: string, outDir: string): Promise<void> {
     const run = this.queue.then(async () => {
       await this.ready;
       const id = this.nextId++;
@@ -74,8 +74,7 @@ export class FunctionBuilder {
         this.worker.postMessage({ id, dir, outDir });
       });
       if (reply.error) throw new BuildError(reply.error.message, reply.error.messages);
-      if (!reply.manifest) throw new BuildError("the build wrote no bundle", []);
-      return reply.manifest;
+      if (!reply.built) throw new BuildError("the build wrote no bundle", []);
     });
     this.queue = run.catch(() => {});
     return run;

@@ -90,11 +90,16 @@ export class InfraWatcher {
 export function infraSynth(root: string, stage: string, outdir: string): () => Promise<string> {
   return () =>
     new Promise((resolve, reject) => {
-      const child = spawn(join(root, "node_modules", ".bin", "tsx"), ["src/bin/synth.ts", "--stage", stage], {
-        cwd: join(root, "packages", "infra"),
-        env: { ...process.env, CDKTF_OUTDIR: outdir },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const infra = join(root, "packages", "infra");
+      const child = spawn(
+        join(infra, "node_modules", ".bin", "tsx"),
+        ["src/bin/synth.ts", "--stage", stage],
+        {
+          cwd: infra,
+          env: { ...process.env, CDKTF_OUTDIR: outdir },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk));
       child.stderr.on("data", (chunk: Buffer) => (output += chunk));
