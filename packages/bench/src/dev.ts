@@ -151,7 +151,9 @@ export async function benchDev(
     const url = `${running.gateway.endpoint}/prod/hello`;
     const message = async () => ((await (await fetch(url)).json()) as { message?: string }).message;
 
-    progress(`dev: ${options.saves} saves of hello-api, each until the first response from the new code (after one unmeasured)`);
+    progress(
+      `dev: ${options.saves} saves of hello-api, each until the first response from the new code (after one unmeasured)`,
+    );
     const saves: number[] = [];
     for (let i = -1; i < options.saves; i++) {
       const expected = `Hello from save ${i}!`;
