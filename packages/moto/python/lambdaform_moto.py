@@ -31,6 +31,7 @@ import argparse
 import base64
 import collections
 import copyreg
+import fcntl
 import functools
 import importlib
 import io
@@ -42,6 +43,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 import weakref
 from datetime import datetime, timedelta
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -442,6 +444,47 @@ def _has_messages(out):
     return bool(json.loads(out).get("Messages")) if out.startswith(b"{") else b"<Message>" in out
 
 
+def _queue_depths():
+    """How many messages each SQS queue holds. A receive that returns nothing can still change
+    them: moto moves a message past its redrive policy's maxReceiveCount to the dead-letter queue,
+    and drops messages past their retention, while receiving."""
+    from moto.sqs.models import sqs_backends
+
+    return sorted(
+        (account, region, name, len(queue._messages))
+        for account, regions in list(sqs_backends.items())
+        for region, backend in list(regions.items())
+        for name, queue in list(backend.queues.items())
+    )
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be trusted: a broken entry before its last line."""
+
+
+class StateInUseError(RuntimeError):
+    """Another process serves the same state directory."""
+
+
+def lock_state_dir(state_dir):
+    """Holds an exclusive lock on the state directory for this process's lifetime: two servers
+    appending to one journal would interleave two histories into one that replays as neither."""
+    handle = open(os.path.join(state_dir, "lock"), "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        raise StateInUseError(
+            f"{state_dir} is in use by {holder}: stop that pnpm dev first, or give this one another --data-dir"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
 class PersistentMoto:
     """moto's WSGI application, journaling its writes, with snapshots and replay."""
 
@@ -451,16 +494,40 @@ class PersistentMoto:
         self.app = DomainDispatcherApplication(create_backend_app)
         self.seed_base = seed_base
         os.makedirs(state_dir, exist_ok=True)
+        self.state_dir = state_dir
         self.snapshot_path = os.path.join(state_dir, "snapshot.pkl")
         self.journal_path = os.path.join(state_dir, "journal.jsonl")
         self.lock = threading.RLock()  # one journaled request, snapshot or replay at a time
         self.seq = self.saved_seq = 0
+        self.real_urandom = os.urandom
         self.real_utcnow = install_determinism(seed_base)
         self.journal = None
         self.restored = {}
+        self.mismatches = 0  # journal entries whose replay answered otherwise than when recorded
+
+    def _state_id(self):
+        """The identity of this state's history: new when the state starts empty (or is reset), kept
+        across restarts. Whoever keeps a record of what they deployed here keeps it with this id."""
+        path = os.path.join(self.state_dir, "state-id")
+        has_history = os.path.exists(self.snapshot_path) or os.path.exists(self.journal_path)
+        if has_history and os.path.exists(path):
+            with open(path) as file:
+                return file.read().strip()
+        return self._new_state_id()
+
+    def _new_state_id(self):
+        state_id = str(uuid.UUID(bytes=self.real_urandom(16), version=4))
+        path = os.path.join(self.state_dir, "state-id")
+        with open(path + ".tmp", "w") as file:
+            file.write(state_id + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(path + ".tmp", path)
+        return state_id
 
     def restore(self):
         started = time.time()
+        self.state_id = self._state_id()
         if os.path.exists(self.snapshot_path):
             self.seq = self.saved_seq = load_snapshot(self.snapshot_path)
         loaded = time.time() - started
@@ -472,6 +539,7 @@ class PersistentMoto:
             "replayed": replayed,
             "dropped_bytes": dropped,
             "seconds": round(time.time() - started, 3),
+            "mismatches": self.mismatches,
         }
         return self.restored
 
@@ -512,13 +580,18 @@ class PersistentMoto:
             _local.clock = previous
         return reply["status"], reply["headers"], out
 
-    def _journaled(self, environ, body, keep=None):
+    def _journaled(self, environ, body, receive=False):
+        """Runs a request that may change the state and journals it before its answer goes back.
+        A receive that returned no message and moved none is left out: a dev stack's pollers ask
+        every second, and those would fill the journal with nothing."""
         with self.lock:
             self.seq += 1
             seq, now = self.seq, self.real_utcnow()
+            before = _queue_depths() if receive else None
             status, headers, out = self._run(environ, seq, now)
             code = int(status.split()[0])
-            if code < 400 and (keep is None or keep(out)):
+            changed = not receive or _has_messages(out) or _queue_depths() != before
+            if code < 400 and changed:
                 entry = {
                     "seq": seq,
                     "now": now.isoformat(),
@@ -526,26 +599,59 @@ class PersistentMoto:
                     "env": {k: v for k, v in environ.items() if k.startswith("HTTP_") or k in self._ENVIRON},
                     "body": base64.b64encode(body).decode(),
                 }
-                self.journal.write(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
-                self.journal.flush()
-                os.fsync(self.journal.fileno())
+                self._append(json.dumps(entry, separators=(",", ":")).encode() + b"\n")
+            elif receive:
+                self.seq -= 1  # nothing happened: the sequence numbers stay those of the journal
         return status, headers, out
+
+    def _append(self, line):
+        """Appends one entry durably. If that fails (a full disk), the journal is cut back to its
+        last whole entry and the process stops before answering: moto's memory now holds a change
+        the journal does not, and answering would acknowledge something a restart loses."""
+        offset = self.journal.tell()
+        try:
+            self.journal.write(line)
+            self.journal.flush()
+            os.fsync(self.journal.fileno())
+        except OSError as error:
+            try:
+                self.journal.truncate(offset)
+            finally:
+                print(
+                    f"lambdaform-moto: could not write the journal ({error}); stopped with the state as of "
+                    f"the last entry written. Free space in {self.state_dir} and start again.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                os._exit(5)
+
+    def _reset(self, environ, start_response):
+        """moto's own reset, then a snapshot of the empty state under a new id: the journal's
+        history from before the reset must not come back on the next start."""
+        with self.lock:
+            out = b"".join(self.app(environ, start_response))
+            self.snapshot()
+            self.state_id = self._new_state_id()
+        return [out]
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "").startswith(CONTROL_PREFIX):
             return self._control(environ, start_response)
+        if environ.get("PATH_INFO") == "/moto-api/reset" and environ["REQUEST_METHOD"] == "POST":
+            return self._reset(environ, start_response)
         body = _read_body(environ)
         if not changes_state(environ, body):
             return self.app(environ, start_response)
         seconds, short = _long_poll(environ, body)
+        receive = _action(environ, body) == "ReceiveMessage"
         if not seconds:
-            status, headers, out = self._journaled(environ, body)
+            status, headers, out = self._journaled(environ, body, receive=receive)
         else:
             deadline = time.monotonic() + seconds
             while True:
                 poll = dict(environ, CONTENT_LENGTH=str(len(short)))
                 poll["wsgi.input"] = io.BytesIO(short)
-                status, headers, out = self._journaled(poll, short, keep=_has_messages)
+                status, headers, out = self._journaled(poll, short, receive=True)
                 if _has_messages(out) or time.monotonic() >= deadline:
                     break
                 time.sleep(0.1)
@@ -554,19 +660,27 @@ class PersistentMoto:
 
     def replay(self):
         """Re-runs the journal's entries after the snapshot, with their seeds and clocks. A torn
-        last line is dropped (the file is cut back to the last whole entry). Returns
-        (entries replayed, bytes dropped)."""
+        last line (a kill in the middle of an append) is dropped and the file cut back to the last
+        whole entry; a broken entry anywhere before it is corruption, and the start stops naming
+        it. Returns (entries replayed, bytes dropped)."""
         if not os.path.exists(self.journal_path):
             return 0, 0
         with open(self.journal_path, "rb") as file:
             data = file.read()
         replayed, good = 0, 0
-        for line in data.splitlines(keepends=True):
+        lines = data.splitlines(keepends=True)
+        for number, line in enumerate(lines, start=1):
             try:
                 if not line.endswith(b"\n"):
                     raise ValueError("no end of line")
                 entry = json.loads(line)
-            except ValueError:
+            except ValueError as error:
+                if number < len(lines):
+                    raise JournalError(
+                        f"{self.journal_path}: entry on line {number} (byte {good}) is broken ({error}) and "
+                        f"{len(lines) - number} more follow it, so the state cannot be rebuilt. Move "
+                        f"{self.state_dir} aside to start with an empty stack (pnpm dev applies the stack again)."
+                    ) from None
                 break
             good += len(line)
             if entry["seq"] <= self.seq:
@@ -589,6 +703,7 @@ class PersistentMoto:
             }
             status, _, out = self._run(environ, entry["seq"], datetime.fromisoformat(entry["now"]))
             if int(status.split()[0]) != entry["status"]:
+                self.mismatches += 1
                 print(
                     f"journal: entry {entry['seq']} answered {status} on replay, {entry['status']} when recorded: "
                     f"{out[:200]!r}",
@@ -611,7 +726,7 @@ class PersistentMoto:
                 result = self.snapshot()
             elif command == "status":
                 result = {"seq": self.seq, "saved_seq": self.saved_seq, "restored": self.restored,
-                          "moto": moto.__version__}
+                          "state_id": self.state_id, "mismatches": self.mismatches, "moto": moto.__version__}
             else:
                 start_response("404 Not Found", [("Content-Type", "application/json")])
                 return [b'{"message":"unknown command"}']
@@ -629,13 +744,18 @@ def main():
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--snapshot-every", type=float, default=30.0, help="seconds; 0: only on shutdown")
     parser.add_argument("--seed-base", type=int, default=2026)
+    parser.add_argument("--parent-pid", type=int, help="stop (after a snapshot) once this process is gone")
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))  # moto builds some URLs with it
 
     persistent = PersistentMoto(args.state_dir, args.seed_base)
     try:
+        lock = lock_state_dir(args.state_dir)  # noqa: F841 - held until the process exits
         print(f"restored: {json.dumps(persistent.restore())}", flush=True)
-    except SnapshotVersionError as error:
+    except StateInUseError as error:
+        print(f"lambdaform-moto: {error}", file=sys.stderr, flush=True)
+        sys.exit(4)
+    except (SnapshotVersionError, JournalError) as error:
         print(f"lambdaform-moto: {error}", file=sys.stderr, flush=True)
         sys.exit(3)
     server = make_server(args.host, args.port, persistent, threaded=True)
@@ -644,14 +764,31 @@ def main():
         while True:
             time.sleep(args.snapshot_every)
             if persistent.seq != persistent.saved_seq:
-                print(f"snapshot: {json.dumps(persistent.snapshot())}", flush=True)
+                try:
+                    print(f"snapshot: {json.dumps(persistent.snapshot())}", flush=True)
+                except Exception as error:  # noqa: BLE001 - the journal still holds every write
+                    print(f"snapshot failed (the journal keeps every write; retried next period): "
+                          f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
     if args.snapshot_every > 0:
         threading.Thread(target=periodic, daemon=True).start()
 
     def stop(signum, frame):
-        print(f"snapshot at shutdown: {json.dumps(persistent.snapshot())}", flush=True)
-        os._exit(0)
+        try:
+            print(f"snapshot at shutdown: {json.dumps(persistent.snapshot())}", flush=True)
+        finally:
+            os._exit(0)
+
+    def watch_parent():
+        # Started in a process group of its own (so a terminal's Ctrl-C reaches the parent, which
+        # stops this after its own last writes): this must not outlive a parent that was killed.
+        while os.getppid() == args.parent_pid:
+            time.sleep(1)
+        print("parent gone", flush=True)
+        stop(None, None)
+
+    if args.parent_pid:
+        threading.Thread(target=watch_parent, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -90,7 +90,12 @@ export interface MotoOptions {
 export async function spawnMoto(
   command: string,
   args: (port: number) => ReadonlyArray<string>,
-  options: MotoOptions & { readonly readyPath: string; readonly env?: Readonly<Record<string, string>> },
+  options: MotoOptions & {
+    readonly readyPath: string;
+    readonly env?: Readonly<Record<string, string>>;
+    /** In a process group of its own, so a terminal's Ctrl-C reaches only this process. */
+    readonly detached?: boolean;
+  },
 ): Promise<{ endpoint: string; pid: number; child: ChildProcess; log: () => string; logFile: string }> {
   const { timeoutMs = 30_000 } = options;
   const port = options.port ?? (await freePort());
@@ -102,6 +107,7 @@ export async function spawnMoto(
   const child = spawn(command, [...args(port)], {
     stdio: ["ignore", out, out],
     env: { ...process.env, ...options.env },
+    detached: options.detached ?? false,
   });
   closeSync(out);
   const log = () => {

@@ -13,6 +13,8 @@ export interface Restored {
   readonly replayed: number;
   readonly dropped_bytes: number;
   readonly seconds: number;
+  /** Journal entries that answered otherwise on replay than when recorded (each one logged). */
+  readonly mismatches: number;
 }
 
 /** moto with state that survives a restart, in a directory of its own. */
@@ -22,6 +24,11 @@ export interface PersistentMoto extends MotoServer {
   readonly restored: Restored;
   /** moto's version, which a snapshot must match. */
   readonly version: string;
+  /**
+   * The identity of the state's history: new when it starts empty or is reset, kept across
+   * restarts. A record of what was deployed here is valid only with the same id.
+   */
+  stateId(): Promise<string>;
   /** Writes a snapshot now (one is also written on stop and periodically while state changes). */
   snapshot(): Promise<{ seq: number; bytes: number; seconds: number }>;
   /** True once the process has exited (killed, crashed or stopped). */
@@ -62,13 +69,29 @@ export async function startPersistentMoto(
   const every = String(options.snapshotEverySeconds ?? 30);
   const { endpoint, pid, child, log } = await spawnMoto(
     python,
-    (port) => [LAUNCHER, "--port", String(port), "--state-dir", options.stateDir, "--snapshot-every", every],
-    { ...options, readyPath: `${CONTROL}/status`, env: { PYTHONUNBUFFERED: "1" } },
+    (port) => [
+      LAUNCHER,
+      ...["--port", String(port), "--state-dir", options.stateDir, "--snapshot-every", every],
+      ...["--parent-pid", String(process.pid)],
+    ],
+    {
+      // Restoring a large snapshot and journal takes longer than a fresh moto's start.
+      timeoutMs: 120_000,
+      ...options,
+      readyPath: `${CONTROL}/status`,
+      env: { PYTHONUNBUFFERED: "1" },
+      // Ctrl-C in a terminal goes to this process, which stops moto after its own last writes;
+      // moto stops by itself if this process is killed.
+      detached: true,
+    },
   );
-  const status = (await (await fetch(`${endpoint}${CONTROL}/status`)).json()) as {
-    restored: Restored;
-    moto: string;
-  };
+  const readStatus = async () =>
+    (await (await fetch(`${endpoint}${CONTROL}/status`)).json()) as {
+      restored: Restored;
+      moto: string;
+      state_id: string;
+    };
+  const status = await readStatus();
   let stopping = false;
   const listeners: Array<(code: number | null, log: string) => void> = [];
   child.once("exit", (code) => {
@@ -80,6 +103,7 @@ export async function startPersistentMoto(
     stateDir: options.stateDir,
     restored: status.restored,
     version: status.moto,
+    stateId: async () => (await readStatus()).state_id,
     async reset() {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);

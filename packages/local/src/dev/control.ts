@@ -135,11 +135,33 @@ export function writeDevState(devDir: string, state: DevState): () => void {
   return () => rmSync(file, { force: true });
 }
 
-/** The state of the stage's running `pnpm dev`, or undefined when none is running. */
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The state of the stage's running `pnpm dev`, or undefined when none is running. A record left by
+ * a `pnpm dev` that was killed (its pid is gone) or is unreadable is removed.
+ */
 export function readDevState(devDir: string): DevState | undefined {
   const file = stateFile(devDir);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, "utf8")) as DevState;
+  let state: Partial<DevState> | undefined;
+  try {
+    state = JSON.parse(readFileSync(file, "utf8")) as Partial<DevState>;
+  } catch {
+    state = undefined;
+  }
+  if (typeof state?.pid === "number" && typeof state.port === "number" && alive(state.pid))
+    return state as DevState;
+  rmSync(file, { force: true });
+  return undefined;
 }
 
 /** The client of a running `pnpm dev`'s control API (what `pnpm trigger` uses). */

@@ -30,10 +30,11 @@ export interface ApplyResult {
   readonly skipped: boolean;
 }
 
-/** What was applied last: the stack's fingerprint and the state it left. */
+/** What was applied last: the stack's fingerprint, the state it left, and moto's state id then. */
 interface AppliedRecord {
   readonly fingerprint: string;
   readonly state: string;
+  readonly motoStateId: string;
 }
 
 /** Kept inside `.terraform/`, which a fresh copy of the stack into the working directory keeps. */
@@ -176,8 +177,13 @@ export async function applyLocally(
   onProgress: (line: string) => void,
   options: {
     readonly parallelism: number;
-    /** Skip the apply when neither the stack nor the state changed since the last one. */
+    /**
+     * Skip the apply when neither the stack, the state nor moto's state id changed since the last
+     * one (moto's state was restored whole, and is the history that apply left).
+     */
     readonly mayReuse: boolean;
+    /** The id of moto's state history now (see `PersistentMoto.stateId`). */
+    readonly motoStateId: string;
     /**
      * Read every resource back from moto first (what a plain apply does). A reload applying the
      * user's own edit leaves it out: it costs about 2 s here, and only catches changes made to
@@ -194,7 +200,8 @@ export async function applyLocally(
   if (
     options.mayReuse &&
     applied?.fingerprint === fingerprint &&
-    applied.state === stateHash(workdir, stack)
+    applied.state === stateHash(workdir, stack) &&
+    applied.motoStateId === options.motoStateId
   ) {
     return {
       workdir,
@@ -226,7 +233,11 @@ export async function applyLocally(
       `terraform apply failed in ${workdir} (exit ${result.code}):\n${output.errors.join("\n") || result.stderr || result.stdout}`,
     );
   }
-  const record: AppliedRecord = { fingerprint, state: stateHash(workdir, stack) };
+  const record: AppliedRecord = {
+    fingerprint,
+    state: stateHash(workdir, stack),
+    motoStateId: options.motoStateId,
+  };
   writeFileSync(join(workdir, APPLIED_FILE), `${JSON.stringify(record)}\n`);
   return { workdir, changes: output.changes, planned: output.planned, notices, skipped: false };
 }

@@ -15,7 +15,7 @@ import type { Routing } from "../gateway/routing.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
 import { sourceMapOf } from "../watch/packages.ts";
-import { handleControl, type TriggerResult, writeDevState } from "./control.ts";
+import { handleControl, readDevState, type TriggerResult, writeDevState } from "./control.ts";
 import { type ApplyResult, applyLocally, planLocally } from "./deploy.ts";
 import { Deployments } from "./deployments.ts";
 import { StackDeadLetters } from "./dlq.ts";
@@ -84,6 +84,11 @@ export interface DevStack {
   /** Fires an EventBridge rule now and waits for its targets to finish. */
   trigger(ruleName: string): Promise<TriggerResult>;
   stop(): Promise<void>;
+  /**
+   * Settles when the stack stopped on its own, with what to tell the user: moto exited without
+   * being asked to (killed, out of memory). Everything else was stopped already; its state is kept.
+   */
+  readonly failed: Promise<string>;
 }
 
 const STEPS = 6;
@@ -104,6 +109,11 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     throw new Error(`terraform was not found on PATH: ${TERRAFORM_INSTALL_HINT}.`);
   const stack = readStack(options.stackDir);
 
+  const running = readDevState(options.dataDir);
+  if (running && running.pid !== process.pid)
+    throw new Error(
+      `pnpm dev already runs for this stage (pid ${running.pid}, http://127.0.0.1:${running.port}): stop it first (Ctrl-C in its terminal), or give this one another --data-dir.`,
+    );
   const dataDir = options.ephemeral ? mkdtempSync(join(tmpdir(), "lambdaform-dev-")) : options.dataDir;
   mkdirSync(dataDir, { recursive: true });
   setAsideOldRecording(dataDir, options.progress);
@@ -114,10 +124,23 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const moto = await startPersistentMoto(python, { stateDir, logFile: join(dataDir, "moto.log") });
   if (restoring) options.progress(`      ${restoredSummary(moto)}`);
   const cleanups: Array<() => Promise<void> | void> = [() => moto.stop()];
-  const stopAll = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+      if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
   };
+  // Without moto nothing answers: stop the rest, not serve errors. Its state is on disk up to
+  // the last acknowledged write, and the next start restores it.
+  const failed = new Promise<string>((resolve) =>
+    moto.onUnexpectedExit((code, log) => {
+      const reason = `moto stopped unexpectedly (exit ${code ?? "by signal"}); the stack stopped with it. Its state up to the last acknowledged write is kept in ${stateDir}: start pnpm dev again. moto's last lines:\n${log.split("\n").slice(-8).join("\n")}`;
+      options.progress(reason);
+      void stopAll().then(() => resolve(reason));
+    }),
+  );
   try {
     step(3, `starting the gateway on 127.0.0.1:${options.port}`);
     const gateway = new Gateway({
@@ -134,7 +157,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     step(4, "terraform apply of the synthesized stack (provider pointed at the gateway)");
     const provider = new SharedProvider();
     cleanups.push(() => provider.stop());
-    const applyStack = (synthesized: StackSpec, mayReuse: boolean, refresh = true) =>
+    const applyStack = async (synthesized: StackSpec, mayReuse: boolean, refresh = true) =>
       applyLocally(
         synthesized,
         join(dataDir, "terraform"),
@@ -142,11 +165,15 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         (line) => options.progress(`      ${line}`),
         // Parallel is safe for a kept data directory: the gateway hands moto one request at a time,
         // so the recording is the order moto drew its ids in, and a replay recreates them.
-        { parallelism: 10, mayReuse, refresh, provider },
+        { parallelism: 10, mayReuse, refresh, provider, motoStateId: await moto.stateId() },
       );
-    // A restored moto holds what the last apply left; when neither the stack nor the state changed
-    // since, the apply is skipped.
-    const apply = await applyStack(stack, restoring);
+    // A restored moto holds what the last apply left; when neither the stack, the state nor
+    // moto's history changed since, and the journal replayed exactly, the apply is skipped.
+    if (moto.restored.mismatches > 0)
+      options.progress(
+        `      ${moto.restored.mismatches} journal entries answered otherwise on replay (see moto.log): applying the stack again`,
+      );
+    const apply = await applyStack(stack, restoring && moto.restored.mismatches === 0);
     for (const notice of apply.notices) options.progress(`notice: ${notice}`);
     options.progress(`      ${applySummary(apply)}`);
 
@@ -210,6 +237,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       redeploy,
       plan,
       stop: stopAll,
+      failed,
     };
   } catch (error) {
     await stopAll();

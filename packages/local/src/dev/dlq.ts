@@ -53,8 +53,11 @@ export class StackDeadLetters {
     for (const queue of this.chosen(routing, queueName)) {
       const url = await this.url(queue);
       const messages = await this.receiveAll(url, LIST_VISIBILITY_SECONDS);
-      letters.push(...messages.map((m) => letterOf(queue, m)));
-      await this.handBack(url, messages);
+      try {
+        letters.push(...messages.map((m) => letterOf(queue, m)));
+      } finally {
+        await this.handBack(url, messages);
+      }
     }
     return letters;
   }
@@ -70,21 +73,51 @@ export class StackDeadLetters {
       messages.filter((m) => !chosen.includes(m)),
     );
     const results: Redriven[] = [];
-    for (const message of chosen) {
+    const settled = new Set<Message>();
+    try {
+      for (const message of chosen) {
+        results.push(await this.redriveOne(routing, queue, url, message));
+        settled.add(message);
+      }
+    } finally {
+      // Whatever was not redriven (an error, a stop part-way) is visible again at once, not hidden
+      // for the redrive's visibility timeout.
+      await this.handBack(
+        url,
+        chosen.filter((m) => !settled.has(m)),
+      );
+    }
+    return results;
+  }
+
+  /**
+   * One dead letter: deleted once its function succeeded, handed back when it failed again or
+   * cannot be redriven (a body that is not an invocation record, a function no longer deployed).
+   */
+  private async redriveOne(
+    routing: Routing,
+    queue: string,
+    url: string,
+    message: Message,
+  ): Promise<Redriven> {
+    const id = message.MessageId ?? "";
+    let functionName = "?";
+    try {
       const letter = letterOf(queue, message);
-      const functionName = functionNameFromArn(letter.record.requestContext.functionArn);
+      functionName = functionNameFromArn(letter.record.requestContext.functionArn);
       const result = await routing.runtime.function(functionName).invoke(letter.record.requestPayload);
-      if (result.functionError) {
-        await this.handBack(url, [message]);
-        results.push({ id: letter.id, functionName, status: "failed", error: result.payload });
-      } else {
+      if (!result.functionError) {
         await this.sqs.send(
           new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }),
         );
-        results.push({ id: letter.id, functionName, status: "succeeded" });
+        return { id, functionName, status: "succeeded" };
       }
+      await this.handBack(url, [message]);
+      return { id, functionName, status: "failed", error: result.payload };
+    } catch (error) {
+      await this.handBack(url, [message]);
+      return { id, functionName, status: "failed", error: { errorMessage: (error as Error).message } };
     }
-    return results;
   }
 
   private chosen(routing: Routing, queueName?: string): string[] {
@@ -135,10 +168,15 @@ export class StackDeadLetters {
 
 function letterOf(queueName: string, message: Message): DeadLetter {
   const sent = Number(message.Attributes?.SentTimestamp ?? 0);
-  return {
-    id: message.MessageId ?? "",
-    queueName,
-    receivedAt: new Date(sent).toISOString(),
-    record: JSON.parse(message.Body ?? "{}") as InvocationRecord,
-  };
+  let record: InvocationRecord;
+  try {
+    record = JSON.parse(message.Body ?? "") as InvocationRecord;
+  } catch {
+    throw new Error(`message ${message.MessageId} in ${queueName} is not JSON: not an invocation record`);
+  }
+  if (typeof record?.requestContext?.functionArn !== "string")
+    throw new Error(
+      `message ${message.MessageId} in ${queueName} has no requestContext.functionArn: not an invocation record`,
+    );
+  return { id: message.MessageId ?? "", queueName, receivedAt: new Date(sent).toISOString(), record };
 }

@@ -129,7 +129,7 @@ export class Gateway {
     if (key === undefined || write === undefined || !routing) return;
     this.notifier.objectWritten(
       { target: { ...target, key, write }, request, reply, accessKeyId: call.signature.accessKeyId },
-      routing,
+      () => this.routing ?? routing,
     );
   }
 }

@@ -7,6 +7,12 @@ import {
 
 /** How often `--follow` asks for new events. */
 export const FOLLOW_POLL_MS = 200;
+/**
+ * How far back each ask of `--follow` reaches before the newest event seen. Events reach
+ * CloudWatch Logs in batches per stream, so one stamped earlier than another stream's newest can
+ * arrive after it; those seen already are told apart by id.
+ */
+const LOOKBACK_MS = 10_000;
 
 const UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -55,7 +61,7 @@ export async function tailLogs(options: TailOptions): Promise<number> {
       const page = await client.send(
         new FilterLogEventsCommand({
           logGroupName: options.logGroupName,
-          startTime: from,
+          startTime: Math.max(options.startTime, from - LOOKBACK_MS),
           nextToken,
           interleaved: true,
         }),
@@ -74,7 +80,7 @@ export async function tailLogs(options: TailOptions): Promise<number> {
       nextToken = page.nextToken;
     } while (nextToken);
     if (!options.follow || options.signal?.aborted) return printed;
-    for (const [id, time] of seen) if (time < from) seen.delete(id);
+    for (const [id, time] of seen) if (time < from - LOOKBACK_MS) seen.delete(id);
     await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
     if (options.signal?.aborted) return printed;
   }

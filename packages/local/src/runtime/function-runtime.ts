@@ -176,12 +176,27 @@ export class FunctionRuntime {
    * A synchronous (RequestResponse) invocation. Resolves with the result, also when the function
    * failed (`functionError: "Unhandled"`); rejects only with {@link ThrottledError}.
    */
-  async invoke(
+  invoke(
     event: unknown,
     options: {
       readonly requestId?: string;
       readonly onEnvironment?: (env: ExecutionEnvironment) => void;
     } = {},
+  ): Promise<InvocationResult> {
+    // Counted in flight like queued events: a runtime replaced by a redeploy closes only once
+    // its synchronous invocations (an API request, pnpm invoke) have answered too.
+    const running = this.invokeNow(event, options);
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running)).catch(() => {});
+    return running;
+  }
+
+  private async invokeNow(
+    event: unknown,
+    options: {
+      readonly requestId?: string;
+      readonly onEnvironment?: (env: ExecutionEnvironment) => void;
+    },
   ): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
     const eventJson = JSON.stringify(event ?? null);
@@ -239,7 +254,7 @@ export class FunctionRuntime {
     const requestId = randomUUID();
     const completion = this.runAsync(requestId, event);
     this.inFlight.add(completion);
-    void completion.finally(() => this.inFlight.delete(completion));
+    void completion.finally(() => this.inFlight.delete(completion)).catch(() => {});
     return { requestId, completion };
   }
 

@@ -38,25 +38,37 @@ type Reply = { id: number; built?: boolean; error?: { message: string; messages:
 
 /**
  * Builds function packages with the shipped bundler configuration, in a worker thread that stays
- * warm, one build at a time.
+ * warm, one build at a time. A worker that dies (out of memory, a crash in the bundler) fails the
+ * build it was running with what happened, and the next build starts a new one.
  */
 export class FunctionBuilder {
-  private readonly worker = new Worker(new URL("./build-worker.mjs", import.meta.url));
-  private readonly ready: Promise<void>;
-  private readonly pending = new Map<number, (reply: Reply) => void>();
+  private worker?: { readonly thread: Worker; readonly ready: Promise<void> };
+  private readonly pending = new Map<number, { resolve(reply: Reply): void; reject(error: Error): void }>();
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
-  constructor() {
-    this.worker.unref();
-    this.ready = new Promise((resolve, reject) => {
-      this.worker.once("error", reject);
-      this.worker.on("message", (message: Reply & { ready?: boolean }) => {
+  private start() {
+    const thread = new Worker(new URL("./build-worker.mjs", import.meta.url));
+    thread.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      const died = (error: Error) => {
+        if (this.worker?.thread === thread) this.worker = undefined;
+        reject(error);
+        for (const waiting of this.pending.values()) waiting.reject(error);
+        this.pending.clear();
+      };
+      thread.once("error", (error) => died(new Error(`the build worker crashed: ${error.message}`)));
+      thread.once("exit", (code) => died(new Error(`the build worker exited (code ${code})`)));
+      thread.on("message", (message: Reply & { ready?: boolean }) => {
         if (message.ready) return resolve();
-        this.pending.get(message.id)?.(message);
+        this.pending.get(message.id)?.resolve(message);
         this.pending.delete(message.id);
       });
     });
+    ready.catch(() => {});
+    this.worker = { thread, ready };
+    return this.worker;
   }
 
   /**
@@ -67,11 +79,13 @@ export class FunctionBuilder {
    */
   build(dir: string, outDir: string): Promise<void> {
     const run = this.queue.then(async () => {
-      await this.ready;
+      if (this.closed) throw new Error("the builder is closed");
+      const worker = this.worker ?? this.start();
+      await worker.ready;
       const id = this.nextId++;
-      const reply = await new Promise<Reply>((resolve) => {
-        this.pending.set(id, resolve);
-        this.worker.postMessage({ id, dir, outDir });
+      const reply = await new Promise<Reply>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        worker.thread.postMessage({ id, dir, outDir });
       });
       if (reply.error) throw new BuildError(reply.error.message, reply.error.messages);
       if (!reply.built) throw new BuildError("the build wrote no bundle", []);
@@ -81,6 +95,9 @@ export class FunctionBuilder {
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.thread.terminate();
   }
 }

@@ -119,8 +119,9 @@ export class FunctionWatcher {
       // The line comes once the new code is swapped in; its first environment may still be warming.
       const ready = functions.map((fn) => this.options.reload(fn, outDir));
       this.options.log(`reloaded ${names} in ${Math.round(performance.now() - started)} ms`);
-      await Promise.allSettled(ready);
-      this.prune(pkg, state.builds);
+      // The next save builds at once; old builds go once the new code's first environment is up.
+      const build = state.builds;
+      void Promise.allSettled(ready).then(() => this.prune(pkg, build));
     } catch (error) {
       const detail =
         error instanceof BuildError ? error.format(pkg, this.options.root) : (error as Error).message;
@@ -134,6 +135,7 @@ export class FunctionWatcher {
 
   /** Removes builds older than the last few. */
   private prune(pkg: string, latest: number): void {
+    if (this.closed) return;
     const dir = join(this.options.buildDir, basename(pkg));
     for (const entry of readdirSync(dir))
       if (Number(entry) <= latest - KEEP_BUILDS) rmSync(join(dir, entry), { recursive: true, force: true });

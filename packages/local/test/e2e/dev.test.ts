@@ -7,7 +7,13 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cl
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
 import { parsePlan, renderComment } from "@lambdaform/review";
 import {
@@ -70,6 +76,23 @@ describe("pnpm dev: the whole system on moto", function () {
   const row = async (key: string) =>
     (await clients().dynamodb.send(new GetItemCommand({ TableName: table(), Key: { file_key: { S: key } } })))
       .Item;
+
+  /** `pnpm dlq …`, run asynchronously: the stack is served by this very process. */
+  const dlq = (args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, "dlq", ...args, "--stack-dir", stackDir, "--data-dir", dataRoot],
+        {
+          env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c));
+      child.stderr.on("data", (c: Buffer) => (stderr += c));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
 
   before(async function () {
     requirePrerequisite(this, "Python 3 with moto's server", findMotoPython(), MOTO_INSTALL_HINT);
@@ -326,22 +349,6 @@ describe("pnpm dev: the whole system on moto", function () {
 
   it("pnpm dlq lists the stack's real SQS dead letters and redrives one, deleting it once its invocation succeeds", async () => {
     // Prepare: the denied upload's dead letter; the permission it lacked is back.
-    // Run asynchronously: the stack is served by this very process.
-    const dlq = (args: string[]) =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [CLI, "dlq", ...args, "--stack-dir", stackDir, "--data-dir", dataRoot],
-          {
-            env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-          },
-        );
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c));
-        child.stderr.on("data", (c: Buffer) => (stderr += c));
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-      });
     const listed = await dlq(["list"]);
     expect(listed.status, listed.stderr).to.equal(0);
     expect(listed.stderr).to.contain("using the local stack of `pnpm dev` for stage dev");
@@ -356,6 +363,25 @@ describe("pnpm dev: the whole system on moto", function () {
     );
     expect(await row("uploads/denied.txt")).to.deep.include({ status: { S: "processed" } });
     expect((await dlq(["list"])).stderr).to.contain("0 dead letter(s)");
+  });
+
+  it("pnpm dlq redrive keeps a message that is not an invocation record, visible, saying why", async () => {
+    // Prepare: something else put a message into the on-failure queue.
+    const { sqs } = clients();
+    const { QueueUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: "lambdaform-dev-s3-processor-dlq" }),
+    );
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "not a record" }));
+    // Act
+    const redriven = await dlq(["redrive", "lambdaform-dev-s3-processor-dlq"]);
+    // Assess: reported as failed, named; still in the queue and visible at once.
+    expect(redriven.stderr).to.match(/0 succeeded \(deleted\), 1 failed again \(kept\)/);
+    expect(redriven.stdout + redriven.stderr).to.contain("is not JSON: not an invocation record");
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+    expect(received.Messages?.map((m) => m.Body)).to.deep.equal(["not a record"]);
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl, ReceiptHandle: received.Messages?.[0]?.ReceiptHandle }),
+    );
   });
 
   it("sends a failing processor event to the DLQ in moto after its retries", async () => {

@@ -86,10 +86,11 @@ Local stack "${stack.name}" is up. Every client uses ${url}:
 (AWS CLI: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${deployed.region})
 Ctrl-C stops everything.
 `);
-    await new Promise<void>((resolve) => {
+    const signalled = new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
     });
+    if ((await Promise.race([signalled.then(() => "signal"), running.failed])) !== "signal") return 1;
     process.stderr.write("stopping…\n");
     await running.stop();
     return 0;

@@ -34,6 +34,13 @@ export const dlqCommand = defineCommand({
         return 0;
       }
       const results = await stack.redrive(queue ?? "", values.id);
+      for (const r of results)
+        if (r.status === "failed") {
+          const error = r.error as { errorType?: string; errorMessage?: string } | null;
+          err(
+            `${r.id}\t${r.functionName}\tfailed again: ${error?.errorType ?? "Error"}: ${error?.errorMessage ?? ""}`,
+          );
+        }
       const failed = results.filter((r) => r.status === "failed").length;
       err(
         `redrove ${results.length} event(s): ${results.length - failed} succeeded (deleted), ${failed} failed again (kept)`,

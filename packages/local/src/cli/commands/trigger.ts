@@ -15,7 +15,13 @@ export const triggerCommand = defineCommand({
       throw new UsageError(
         `No local stack is running for stage ${values.stage}. Start it with \`pnpm dev\`.`,
       );
-    process.stdout.write(`${JSON.stringify(await client.trigger(rule), null, 2)}\n`);
-    return 0;
+    const result = await client.trigger(rule);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const failed = result.results.filter((r) => r.status !== "succeeded");
+    for (const target of failed)
+      process.stderr.write(
+        `lambdaform: ${target.functionName} ${target.status} after ${target.attempts} attempt(s); see \`pnpm logs ${target.functionName}\` and \`pnpm dlq\`\n`,
+      );
+    return failed.length > 0 ? 1 : 0;
   },
 });

@@ -66,19 +66,24 @@ export class S3Notifier {
     this.cache.delete(bucket);
   }
 
-  /** Sends the notifications of an acknowledged write, in the background. */
-  objectWritten(write: ObjectWrite, routing: Routing): void {
-    this.notify(write, routing).catch((error: Error) =>
+  /**
+   * Sends the notifications of an acknowledged write, in the background, to the functions of what
+   * is deployed when they go out (`current`): a redeploy in between closes the runtime the write
+   * came in on once its invocations finish, and this one had not started yet.
+   */
+  objectWritten(write: ObjectWrite, current: () => Routing): void {
+    this.notify(write, current).catch((error: Error) =>
       this.log(`S3 notification for ${write.target.key} failed: ${error.message}`),
     );
   }
 
-  private async notify(write: ObjectWrite, routing: Routing): Promise<void> {
+  private async notify(write: ObjectWrite, current: () => Routing): Promise<void> {
     const { bucket, key } = write.target;
     const eventName = `ObjectCreated:${write.target.write}`;
     const configs = (await this.notifications(bucket)).filter((c) => notificationMatches(c, eventName, key));
     if (configs.length === 0) return;
     const object = await this.describe(write);
+    const routing = current();
     for (const config of configs) {
       const event = s3PutEvent({
         bucket,

@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -95,9 +96,20 @@ describe("control API and its client", function () {
   it("keeps one state file that says where the stack runs, gone once removed", () => {
     const dir = mkdtempSync(join(tmpdir(), "lf-state-"));
     expect(ControlClient.forDevDir(dir)).to.equal(undefined);
-    const remove = writeDevState(dir, { port: 4599, pid: 42 });
-    expect(readDevState(dir)).to.deep.equal({ port: 4599, pid: 42 });
+    const remove = writeDevState(dir, { port: 4599, pid: process.pid });
+    expect(readDevState(dir)).to.deep.equal({ port: 4599, pid: process.pid });
     remove();
     expect(readDevState(dir)).to.equal(undefined);
+  });
+
+  it("forgets a state file whose pnpm dev is gone (killed), and one that is not a record", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lf-state-"));
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid ?? 0;
+    writeDevState(dir, { port: 4599, pid: gone });
+    expect(readDevState(dir)).to.equal(undefined);
+    expect(existsSync(join(dir, "gateway.json"))).to.equal(false);
+    writeFileSync(join(dir, "gateway.json"), "{not json");
+    expect(ControlClient.forDevDir(dir)).to.equal(undefined);
+    expect(existsSync(join(dir, "gateway.json"))).to.equal(false);
   });
 });
