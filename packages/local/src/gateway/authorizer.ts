@@ -36,24 +36,28 @@ export class Authorizer {
     if (!caller) return undefined;
     const principal = assumedRoleArn(routing.deployed.accountId, caller.roleName, caller.functionName);
     const requestId = randomUUID();
-    const { operation } = call;
     const service = call.signature.service;
-    if (!operation) {
+    if (call.checks.length === 0) {
+      const what = call.unrecognised ?? `an operation of ${service}`;
       const unknown = { service, action: `${service}:(unrecognised operation)`, resource: "*" };
       return {
         reply: accessDenied(
           unknown,
           principal,
-          "the local gateway does not recognise this operation",
+          `the local gateway does not recognise this operation (${what}), so it allows it to no function`,
           requestId,
         ),
-        logLine: `${caller.functionName} called an operation of ${service} the gateway does not recognise`,
+        logLine: `${caller.functionName} called ${what}, which the gateway does not recognise`,
       };
     }
-    const resourcePolicy = call.s3 ? await this.bucketPolicy(call.s3.bucket) : undefined;
-    const decision = evaluate(operation, caller.policies, resourcePolicy ?? undefined);
-    if (decision.allowed) return undefined;
-    return deny(caller, operation, principal, decision, requestId);
+    // Every check must pass: the call's own action, a copy's source, each key or table it names.
+    for (const check of call.checks) {
+      const bucket = check.service === "s3" ? /^arn:aws:s3:::([^/]+)/.exec(check.resource)?.[1] : undefined;
+      const resourcePolicy = bucket ? await this.bucketPolicy(bucket) : undefined;
+      const decision = evaluate(check, caller.policies, resourcePolicy ?? undefined);
+      if (!decision.allowed) return deny(caller, check, principal, decision, requestId);
+    }
+    return undefined;
   }
 
   /** Drops the cached policy of a bucket (after a call changed it). */

@@ -1,4 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { type ErrorShape, errorShapeOf, refuse } from "./aws-error.ts";
+import { deletedKeys, s3Action } from "./s3-actions.ts";
+import { parseSignature, type Signature } from "./sigv4.ts";
 
 /** One AWS API call, as IAM sees it. */
 export interface Operation {
@@ -17,18 +20,20 @@ export interface S3Target {
   readonly write?: "Put" | "Copy" | "CompleteMultipartUpload";
 }
 
-/** The signature's claims: who signs, for which region and service. */
-export interface Signature {
-  readonly accessKeyId: string;
-  readonly region: string;
-  readonly service: string;
-}
+export type { Signature } from "./sigv4.ts";
 
 /** One signed AWS API call, read once: the signer, the IAM operation and, for S3, its target. */
 export interface Call {
   readonly signature: Signature;
-  /** undefined when the gateway does not recognise the operation (denied to functions). */
+  /** The call's own IAM operation; undefined when the gateway does not recognise it. */
   readonly operation?: Operation;
+  /**
+   * Everything IAM checks for the call, the operation first: a copy's source, each key of a
+   * DeleteObjects, each table of a batch or transaction. All must be allowed.
+   */
+  readonly checks: ReadonlyArray<Operation>;
+  /** Why the operation is not recognised (a function is then refused, with this reason). */
+  readonly unrecognised?: string;
   readonly s3?: S3Target;
 }
 
@@ -36,19 +41,16 @@ export interface RequestFacts {
   readonly method: string;
   readonly url: URL;
   readonly headers: IncomingHttpHeaders;
+  /** The headers as sent, names and values alternating (Node joins or drops repeated ones). */
+  readonly rawHeaders?: ReadonlyArray<string>;
   readonly body: Buffer;
 }
 
-/** The access key id and signing service of a SigV4-signed request (header or presigned query). */
-export function signatureOf(facts: Pick<RequestFacts, "headers" | "url">): Signature | undefined {
-  const header = facts.headers.authorization;
-  const credential =
-    (typeof header === "string" ? /Credential=([^,\s]+)/.exec(header)?.[1] : undefined) ??
-    facts.url.searchParams.get("X-Amz-Credential") ??
-    undefined;
-  if (!credential) return undefined;
-  const [accessKeyId = "", , region = "", service = ""] = credential.split("/");
-  return { accessKeyId, region, service };
+/** The SigV4 signer of a request (header or presigned query); see {@link parseSignature}. */
+export function signatureOf(
+  facts: Pick<RequestFacts, "headers" | "url" | "rawHeaders">,
+): Signature | undefined {
+  return parseSignature(facts.headers, facts.rawHeaders ?? [], facts.url);
 }
 
 const header = (headers: IncomingHttpHeaders, name: string) => {
@@ -56,67 +58,129 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-function jsonBody(body: Buffer): Record<string, unknown> {
+/** A JSON-protocol body: the object both this and moto read (JSON.parse, like Python, keeps a repeated key's last value). */
+function jsonBody(body: Buffer, shape: ErrorShape): Record<string, unknown> {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString("utf8") || "{}");
+    value = JSON.parse(body.toString("utf8") || "{}");
   } catch {
-    return {};
+    refuse(shape, "SerializationException", "the request body is not JSON");
   }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    refuse(shape, "SerializationException", "the request body must be a JSON object");
+  return value as Record<string, unknown>;
 }
 
-function formBody(facts: RequestFacts): URLSearchParams {
+/**
+ * A query-protocol request's parameters: the URL's and a form body's together. A name given twice
+ * (in the URL and the body, or twice in one) is refused: the gateway must authorize the very
+ * operation moto runs, and which of two values moto would take is not for it to guess.
+ */
+function formParams(facts: RequestFacts, shape: ErrorShape): URLSearchParams {
   const params = new URLSearchParams(facts.url.search);
   const contentType = String(header(facts.headers, "content-type") ?? "");
-  if (contentType.includes("x-www-form-urlencoded")) {
+  if (contentType.includes("x-www-form-urlencoded"))
     for (const [k, v] of new URLSearchParams(facts.body.toString("utf8"))) params.append(k, v);
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    const folded = name.toLowerCase();
+    if (seen.has(folded))
+      refuse(
+        shape,
+        "InvalidParameterCombination",
+        `the parameter ${name} is given more than once (URL and body)`,
+      );
+    seen.add(folded);
   }
   return params;
 }
 
-/** A queue URL (`http://host/<account>/<name>`) as an ARN. */
-function queueArn(queueUrl: string, region: string, account: string): string {
-  const parts = new URL(queueUrl, "http://x").pathname.split("/").filter(Boolean);
-  return `arn:aws:sqs:${region}:${parts[0] ?? account}:${parts[1] ?? ""}`;
+/** `http(s)://<host>/<12-digit account>/<queue name>`, nothing before, between or after. */
+const QUEUE_URL = /^https?:\/\/[^/?#]+\/(\d{12})\/([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$/;
+
+/** A queue URL as an ARN, its shape checked exactly (moto takes the name from its last segment). */
+function queueArn(queueUrl: string, region: string): string {
+  const parts = QUEUE_URL.exec(queueUrl);
+  if (!parts)
+    refuse(
+      "json",
+      "AWS.SimpleQueueService.NonExistentQueue",
+      `"${queueUrl}" is not a queue URL (http://<host>/<account>/<queue name>)`,
+    );
+  return `arn:aws:sqs:${region}:${parts[1]}:${parts[2]}`;
 }
 
-function s3Call(facts: RequestFacts): { operation: Operation; s3: S3Target } {
-  const [bucket = "", ...keyParts] = facts.url.pathname.replace(/^\//, "").split("/");
-  const key = decodeURIComponent(keyParts.join("/"));
-  const q = facts.url.searchParams;
-  const method = facts.method.toUpperCase();
-  const context = { "aws:SecureTransport": facts.url.protocol === "https:" ? "true" : "false" };
-  if (!key) {
-    const sub = [
-      "notification",
-      "policy",
-      "versioning",
-      "encryption",
-      "acl",
-      "tagging",
-      "publicAccessBlock",
-      "location",
-    ].find((s) => q.has(s));
-    const action =
-      method === "GET" && !sub
-        ? "s3:ListBucket"
-        : `s3:${method === "GET" ? "Get" : method === "DELETE" ? "Delete" : "Put"}Bucket${sub ? sub[0]?.toUpperCase() + sub.slice(1) : ""}`;
-    return {
-      operation: { service: "s3", action, resource: `arn:aws:s3:::${bucket}`, context },
-      s3: { bucket },
-    };
+const decode = (text: string, what: string) => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    refuse("s3", "InvalidURI", `Couldn't parse the specified URI: ${what} has a malformed % escape.`);
   }
-  const object = (action: string, write?: S3Target["write"]) => ({
-    operation: { service: "s3", action, resource: `arn:aws:s3:::${bucket}/${key}`, context },
-    s3: write ? { bucket, key, write } : { bucket, key },
+};
+
+/** The bucket, key and version of an `x-amz-copy-source` (`[/]bucket/key[?versionId=…]`, URL-encoded). */
+function copySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const [path = "", query = ""] = value.replace(/^\//, "").split("?", 2);
+  const slash = path.indexOf("/");
+  if (slash <= 0 || slash === path.length - 1)
+    refuse("s3", "InvalidArgument", `x-amz-copy-source "${value}" is not <bucket>/<key>`);
+  const versionId = new URLSearchParams(query).get("versionId") ?? undefined;
+  return {
+    bucket: decode(path.slice(0, slash), "x-amz-copy-source"),
+    key: decode(path.slice(slash + 1), "x-amz-copy-source"),
+    ...(versionId ? { versionId } : {}),
+  };
+}
+
+function s3Call(facts: RequestFacts): Omit<Call, "signature"> {
+  const [rawBucket = "", ...keyParts] = facts.url.pathname.replace(/^\//, "").split("/");
+  const bucket = decode(rawBucket, "the bucket");
+  const key = decode(keyParts.join("/"), "the key");
+  const q = facts.url.searchParams;
+  const context = { "aws:SecureTransport": facts.url.protocol === "https:" ? "true" : "false" };
+  const operation = (action: string, resource: string): Operation => ({
+    service: "s3",
+    action,
+    resource,
+    context,
   });
-  const versioned = q.has("versionId");
-  if (method === "GET" || method === "HEAD")
-    return object(versioned ? "s3:GetObjectVersion" : "s3:GetObject");
-  if (method === "DELETE") return object(versioned ? "s3:DeleteObjectVersion" : "s3:DeleteObject");
-  if (method === "PUT" && !q.has("partNumber"))
-    return object("s3:PutObject", header(facts.headers, "x-amz-copy-source") !== undefined ? "Copy" : "Put");
-  if (method === "POST" && q.has("uploadId")) return object("s3:PutObject", "CompleteMultipartUpload");
-  return object("s3:PutObject");
+  if (!bucket) {
+    const listing = facts.method.toUpperCase() === "GET" && [...q.keys()].every((k) => k === "x-id");
+    return listing
+      ? { operation: operation("s3:ListAllMyBuckets", "*"), checks: [operation("s3:ListAllMyBuckets", "*")] }
+      : { checks: [], unrecognised: `${facts.method} of the S3 service root` };
+  }
+  const source = header(facts.headers, "x-amz-copy-source");
+  const found = s3Action(facts.method, q, key !== "", source !== undefined);
+  const s3: S3Target = { bucket, ...(key ? { key } : {}) };
+  if ("unknown" in found) return { checks: [], unrecognised: `S3 ${found.unknown}`, s3 };
+  const primary = operation(found.action, key ? `arn:aws:s3:::${bucket}/${key}` : `arn:aws:s3:::${bucket}`);
+  const checks = [primary];
+  if (source !== undefined && key) {
+    // CopyObject and UploadPartCopy read their source: s3:GetObject(Version) on it.
+    const from = copySource(source);
+    checks.push(
+      operation(
+        from.versionId ? "s3:GetObjectVersion" : "s3:GetObject",
+        `arn:aws:s3:::${from.bucket}/${from.key}`,
+      ),
+    );
+  }
+  if (!key && found.action === "s3:DeleteObject")
+    for (const deleted of deletedKeys(facts.body))
+      checks.push(
+        operation(
+          deleted.versionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+          `arn:aws:s3:::${bucket}/${deleted.key}`,
+        ),
+      );
+  const deleteObjects = !key && found.action === "s3:DeleteObject";
+  return {
+    operation: primary,
+    // DeleteObjects itself is no IAM action: only its keys are checked.
+    checks: deleteObjects ? checks.slice(1) : checks,
+    s3: found.write && key ? { bucket, key, write: found.write } : s3,
+  };
 }
 
 /**
@@ -124,6 +188,9 @@ function s3Call(facts: RequestFacts): { operation: Operation; s3: S3Target } {
  * for the services this system's functions call (the operation is undefined for anything else, and
  * the gateway then refuses a function caller: unknown means not allowed). Returns undefined for an
  * unsigned request.
+ *
+ * @throws {Refused} for a request moto would read otherwise than the gateway (a malformed
+ * signature, an operation named twice, a queue URL of another shape, a bad % escape).
  */
 export function classify(facts: RequestFacts, region: string, account: string): Call | undefined {
   const signature = signatureOf(facts);
@@ -138,73 +205,163 @@ export function classifySigned(
   account: string,
 ): Call {
   if (signature.service === "s3") return { signature, ...s3Call(facts) };
-  return { signature, operation: operationOf(signature.service, facts, region, account) };
+  const target = header(facts.headers, "x-amz-target");
+  const found = target
+    ? jsonOperation(signature.service, target, facts, region, account)
+    : queryOperation(signature.service, facts, region, account);
+  if (Array.isArray(found)) return { signature, operation: found[0], checks: found };
+  return { signature, checks: [], unrecognised: found.unknown };
 }
 
-function operationOf(
+type Found = Operation[] | { readonly unknown: string };
+
+/** A JSON-protocol call (`X-Amz-Target`): the operation is the target's, and nothing else may name one. */
+function jsonOperation(
   service: string,
+  target: string,
   facts: RequestFacts,
   region: string,
   account: string,
-): Operation | undefined {
-  const target = header(facts.headers, "x-amz-target");
-  if (target) {
-    const operation = target.split(".").at(-1) ?? "";
-    const body = jsonBody(facts.body);
-    switch (service) {
-      case "dynamodb":
-        return {
-          service,
-          action: `dynamodb:${operation}`,
-          resource: `arn:aws:dynamodb:${region}:${account}:table/${String(body.TableName ?? "*")}`,
-          context: {},
-        };
-      case "monitoring":
-        return {
-          service,
-          action: `cloudwatch:${operation}`,
-          resource: "*",
-          context: { "cloudwatch:namespace": body.Namespace as string | undefined },
-        };
-      case "sqs":
-        return {
-          service,
-          action: `sqs:${operation}`,
-          resource: queueArn(String(body.QueueUrl ?? ""), region, account),
-          context: {},
-        };
-      case "logs":
-        return {
-          service,
-          action: `logs:${operation}`,
-          resource: `arn:aws:logs:${region}:${account}:log-group:${String(body.logGroupName ?? "*")}${body.logStreamName ? `:log-stream:${String(body.logStreamName)}` : ""}`,
-          context: {},
-        };
-      default:
-        return undefined;
+): Found {
+  const shape = errorShapeOf(service);
+  if (facts.url.pathname !== "/" || facts.url.search !== "")
+    refuse(shape, "InvalidParameterCombination", "a call with X-Amz-Target goes to / with no query string");
+  if (String(header(facts.headers, "content-type") ?? "").includes("x-www-form-urlencoded"))
+    refuse(shape, "InvalidParameterCombination", "a call with X-Amz-Target has a JSON body, not a form");
+  const name = target.split(".").at(-1) ?? "";
+  const body = jsonBody(facts.body, shape);
+  const op = (action: string, resource: string, context: Operation["context"] = {}): Operation => ({
+    service,
+    action,
+    resource,
+    context,
+  });
+  switch (service) {
+    case "dynamodb":
+      if (/^(Execute(Statement|Transaction)|BatchExecuteStatement)$/.test(name))
+        return { unknown: `dynamodb ${name} (a PartiQL statement names its tables in SQL)` };
+      return dynamodbChecks(name, body, `arn:aws:dynamodb:${region}:${account}:table/`).map((c) =>
+        op(`dynamodb:${c.action}`, c.resource),
+      );
+    case "monitoring":
+      return [
+        op(`cloudwatch:${name}`, "*", { "cloudwatch:namespace": body.Namespace as string | undefined }),
+      ];
+    case "sqs":
+      return [op(`sqs:${name}`, sqsResource(body.QueueUrl, body.QueueName, region, account))];
+    case "logs":
+      return [
+        op(
+          `logs:${name}`,
+          `arn:aws:logs:${region}:${account}:log-group:${String(body.logGroupName ?? "*")}${body.logStreamName ? `:log-stream:${String(body.logStreamName)}` : ""}`,
+        ),
+      ];
+    default:
+      return { unknown: `${service} ${name}` };
+  }
+}
+
+function sqsResource(queueUrl: unknown, queueName: unknown, region: string, account: string): string {
+  if (queueUrl !== undefined) return queueArn(String(queueUrl), region);
+  return typeof queueName === "string" ? `arn:aws:sqs:${region}:${account}:${queueName}` : "*";
+}
+
+/**
+ * What IAM checks for a DynamoDB call, per table: each table of a batch, and for a transaction
+ * the item action of each of its items (the Service Authorization Reference's dependent actions).
+ * PartiQL statements name their tables in SQL; those stay unrecognised.
+ */
+function dynamodbChecks(
+  name: string,
+  body: Record<string, unknown>,
+  tableArn: string,
+): Array<{ action: string; resource: string }> {
+  const table = (value: unknown) => `${tableArn}${String(value)}`;
+  const items = Array.isArray(body.TransactItems)
+    ? (body.TransactItems as Array<Record<string, unknown>>)
+    : [];
+  switch (name) {
+    case "BatchGetItem":
+    case "BatchWriteItem":
+      return Object.keys((body.RequestItems as object | undefined) ?? {}).map((t) => ({
+        action: name,
+        resource: table(t),
+      }));
+    case "TransactGetItems":
+      return items.map((item) => ({
+        action: "GetItem",
+        resource: table((item.Get as Record<string, unknown> | undefined)?.TableName),
+      }));
+    case "TransactWriteItems": {
+      const kinds: Record<string, string> = {
+        Put: "PutItem",
+        Update: "UpdateItem",
+        Delete: "DeleteItem",
+        ConditionCheck: "ConditionCheckItem",
+      };
+      return items.flatMap((item) =>
+        Object.entries(item).flatMap(([kind, spec]) =>
+          kinds[kind]
+            ? [{ action: kinds[kind], resource: table((spec as Record<string, unknown>)?.TableName) }]
+            : [{ action: `TransactWriteItems (${kind})`, resource: "*" }],
+        ),
+      );
+    }
+    default: {
+      if (typeof body.TableName === "string")
+        return [
+          {
+            action: name,
+            resource: `${table(body.TableName)}${typeof body.IndexName === "string" ? `/index/${body.IndexName}` : ""}`,
+          },
+        ];
+      if (typeof body.ResourceArn === "string") return [{ action: name, resource: body.ResourceArn }];
+      return [{ action: name, resource: "*" }];
     }
   }
-  const params = formBody(facts);
+}
+
+/** A query-protocol call: `Action` exactly once, in the URL or the form body. */
+function queryOperation(service: string, facts: RequestFacts, region: string, account: string): Found {
+  const shape = errorShapeOf(service);
+  const params = formParams(facts, shape);
   const action = params.get("Action");
-  if (!action) return undefined;
+  if (!action) return { unknown: `${service} call with no Action` };
   switch (service) {
     case "ec2":
-      return { service, action: `ec2:${action}`, resource: "*", context: {} };
+      if (facts.url.pathname !== "/") refuse(shape, "InvalidAction", "EC2 calls go to /");
+      return [{ service, action: `ec2:${action}`, resource: "*", context: {} }];
     case "monitoring":
-      return {
-        service,
-        action: `cloudwatch:${action}`,
-        resource: "*",
-        context: { "cloudwatch:namespace": params.get("Namespace") ?? undefined },
-      };
-    case "sqs":
-      return {
-        service,
-        action: `sqs:${action}`,
-        resource: queueArn(params.get("QueueUrl") ?? facts.url.pathname, region, account),
-        context: {},
-      };
+      if (facts.url.pathname !== "/") refuse(shape, "InvalidAction", "CloudWatch calls go to /");
+      return [
+        {
+          service,
+          action: `cloudwatch:${action}`,
+          resource: "*",
+          context: { "cloudwatch:namespace": params.get("Namespace") ?? undefined },
+        },
+      ];
+    case "sqs": {
+      // An older client sends a queue's calls to its URL; then the path and any QueueUrl agree.
+      const queueUrl = params.get("QueueUrl") ?? undefined;
+      const path = facts.url.pathname;
+      if (path !== "/" && queueUrl !== undefined && new URL(queueUrl, "http://x").pathname !== path)
+        refuse(
+          shape,
+          "InvalidParameterCombination",
+          `the path ${path} and QueueUrl ${queueUrl} name different queues`,
+        );
+      const url = queueUrl ?? (path !== "/" ? `http://${facts.url.host}${path}` : undefined);
+      return [
+        {
+          service,
+          action: `sqs:${action}`,
+          resource: sqsResource(url, params.get("QueueName") ?? undefined, region, account),
+          context: {},
+        },
+      ];
+    }
     default:
-      return undefined;
+      return { unknown: `${service} ${action}` };
   }
 }

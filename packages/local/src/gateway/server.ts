@@ -5,9 +5,11 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { type Reply, readBody } from "../http/reply.ts";
+import { BodyTooLarge, jsonReply, type Reply, readBody } from "../http/reply.ts";
 import type { ApiRequest } from "../sources/api-gateway/server.ts";
+import { Refused } from "./aws-error.ts";
 import { type Signature, signatureOf } from "./classify.ts";
+import { bodyLimit, frontDoor, type RouteKind, tooLarge } from "./front-door.ts";
 
 /** The control API's path prefix (`pnpm trigger`, health). */
 export const CONTROL_PREFIX = "/_lambdaform/";
@@ -88,28 +90,65 @@ export class GatewayServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = String(req.headers.host ?? "127.0.0.1");
-    const request: GatewayRequest = {
-      method: req.method ?? "GET",
-      url: new URL(req.url ?? "/", `http://${host}`),
-      host,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      body: await readBody(req),
-      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
-    };
-    const reply = await this.route(request);
+    const reply = await this.answer(req).catch((error: unknown) => {
+      if (error instanceof Refused) return error.reply;
+      throw error;
+    });
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body);
   }
 
-  private async route(request: GatewayRequest): Promise<Reply> {
-    if (request.url.pathname.startsWith(CONTROL_PREFIX))
+  /**
+   * Reads a request once and answers it: the front door first (before the body is read), then the
+   * body up to its cap, then the route.
+   */
+  private async answer(req: IncomingMessage): Promise<Reply> {
+    const host = typeof req.headers.host === "string" ? req.headers.host : undefined;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://127.0.0.1");
+    } catch {
+      req.resume();
+      return jsonReply(400, { message: "the request target is not a URL path" });
+    }
+    const head = { method: req.method ?? "GET", url, headers: req.headers, rawHeaders: req.rawHeaders };
+    const control = url.pathname.startsWith(CONTROL_PREFIX);
+    // The front door answers first, even a request whose signature is refused.
+    let signature: Signature | undefined;
+    let badSignature: Refused | undefined;
+    try {
+      signature = control ? undefined : signatureOf(head);
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      badSignature = error;
+    }
+    const kind: RouteKind = control ? "control" : signature || badSignature ? "aws" : "api";
+    const door = { method: head.method, headers: req.headers, url, host };
+    const refused = frontDoor(door, kind, signature?.service) ?? badSignature?.reply;
+    if (refused) {
+      req.resume();
+      return { ...refused, headers: { ...refused.headers, connection: "close" } };
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, bodyLimit(kind, signature?.service));
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      const reply = tooLarge(kind, signature?.service, error.limit);
+      return { ...reply, headers: { ...reply.headers, connection: "close" } };
+    }
+    const request: GatewayRequest = {
+      ...head,
+      url: new URL(req.url ?? "/", `http://${host}`),
+      host: host ?? "127.0.0.1",
+      body,
+      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+    };
+    if (kind === "control")
       return (
         (await this.routes.control(request.url.pathname.slice(CONTROL_PREFIX.length), request)) ??
         CONTROL_NOT_FOUND
       );
-    const signature = signatureOf(request);
     return signature ? this.routes.aws(request, signature) : this.routes.api(request);
   }
 }

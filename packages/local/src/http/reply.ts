@@ -18,15 +18,39 @@ export function jsonReply(status: number, body: unknown, headers: Record<string,
 
 const EMPTY = Buffer.alloc(0);
 
-/** The request body; requests that declare none (most API calls are GETs) skip the stream machinery. */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+/** A body over the limit its reader was given. */
+export class BodyTooLarge extends Error {
+  override readonly name = "BodyTooLarge";
+  constructor(readonly limit: number) {
+    super(`the request body is over ${limit} bytes`);
+  }
+}
+
+/**
+ * The request body, up to `limit` bytes; requests that declare none (most API calls are GETs) skip
+ * the stream machinery. Past the limit it rejects with {@link BodyTooLarge} at once and drops the
+ * rest as it arrives, so an endless body costs no memory.
+ */
+export function readBody(req: IncomingMessage, limit = Number.POSITIVE_INFINITY): Promise<Buffer> {
   if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
     req.resume();
     return Promise.resolve(EMPTY);
   }
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        chunks = [];
+        reject(new BodyTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
     req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] ?? EMPTY) : Buffer.concat(chunks)));
     req.on("error", reject);
   });

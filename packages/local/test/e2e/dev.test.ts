@@ -347,6 +347,45 @@ describe("pnpm dev: the whole system on moto", function () {
     expect(dev.current().runtime.function("hello-api").spec.timeoutSeconds).to.equal(4);
   });
 
+  it("a web page cannot read or change the stack: cross-site requests refused, moto's control API not served", async () => {
+    // Prepare: what a page can send without a preflight (text/plain, its own Origin), signed-looking.
+    const endpoint = dev?.gateway.endpoint ?? "";
+    const page = (method: string, path: string, extra: Record<string, string>, body?: string) =>
+      fetch(`${endpoint}${path}`, {
+        method,
+        headers: { origin: "http://evil.example", "content-type": "text/plain", ...extra },
+        body,
+      });
+    const signed = (service: string) => ({
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20261201/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`,
+    });
+    const before = await clients().s3.send(new ListObjectsV2Command({ Bucket: bucket() }));
+    // Act
+    const reads = [
+      await page("GET", `/${bucket()}?list-type=2`, signed("s3")),
+      await page(
+        "POST",
+        "/",
+        { ...signed("dynamodb"), "x-amz-target": "DynamoDB_20120810.Scan" },
+        JSON.stringify({ TableName: table() }),
+      ),
+    ];
+    const writes = [
+      await page("PUT", `/${bucket()}/uploads/from-a-page.txt`, signed("s3"), "x"),
+      await page("POST", "/moto-api/reset", {}, "x"),
+      await page("POST", "/_lambdaform/trigger/EC2MonitoringSchedule", {}, "{}"),
+    ];
+    const motoApi = await fetch(`${endpoint}/moto-api/data.json`);
+    // Assess: nothing read, nothing changed.
+    for (const reply of [...reads, writes[0], writes[2]]) expect(reply?.status).to.equal(403);
+    expect(writes[1]?.status).to.equal(404);
+    expect(motoApi.status).to.equal(404);
+    for (const reply of [...reads, ...writes, motoApi]) expect(await reply?.text()).to.not.contain(table());
+    const after = await clients().s3.send(new ListObjectsV2Command({ Bucket: bucket() }));
+    expect(after.KeyCount).to.equal(before.KeyCount);
+    expect(after.Contents?.map((o) => o.Key)).to.not.include("uploads/from-a-page.txt");
+  });
+
   it("pnpm dlq lists the stack's real SQS dead letters and redrives one, deleting it once its invocation succeeds", async () => {
     // Prepare: the denied upload's dead letter; the permission it lacked is back.
     const listed = await dlq(["list"]);
