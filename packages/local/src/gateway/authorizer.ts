@@ -26,7 +26,10 @@ export class Authorizer {
   private readonly policyCache = new Map<string, PolicyDocument | null>();
   private readonly s3: S3Client;
 
-  constructor(moto: MotoLink) {
+  constructor(
+    moto: MotoLink,
+    private readonly log: (line: string) => void = () => {},
+  ) {
     this.s3 = new S3Client(moto.clientConfig());
   }
 
@@ -50,11 +53,23 @@ export class Authorizer {
         logLine: `${caller.functionName} called ${what}, which the gateway does not recognise`,
       };
     }
+    // The function's session of its role, as a resource policy's Principal names it.
+    const account = routing.deployed.accountId;
+    const session = { arn: principal, account, roleArn: `arn:aws:iam::${account}:role/${caller.roleName}` };
     // Every check must pass: the call's own action, a copy's source, each key or table it names.
     for (const check of call.checks) {
       const bucket = check.service === "s3" ? /^arn:aws:s3:::([^/]+)/.exec(check.resource)?.[1] : undefined;
       const resourcePolicy = bucket ? await this.bucketPolicy(bucket) : undefined;
-      const decision = evaluate(check, caller.policies, resourcePolicy ?? undefined);
+      const decision = evaluate(
+        { ...check, principal: session },
+        caller.policies,
+        resourcePolicy ?? undefined,
+      );
+      // What the evaluator could not evaluate counted against the call (fail safe): say so.
+      if (decision.unsupported?.length)
+        this.log(
+          `IAM: for ${caller.functionName}'s ${check.action}, not evaluated (counted as matching in a Deny, not in an Allow): ${decision.unsupported.join("; ")}`,
+        );
       if (!decision.allowed) return deny(caller, check, principal, decision, requestId);
     }
     return undefined;

@@ -55,7 +55,7 @@ export class Gateway {
 
   constructor(private readonly options: GatewayOptions) {
     this.moto = new MotoLink(options.motoEndpoint);
-    this.authorizer = new Authorizer(this.moto);
+    this.authorizer = new Authorizer(this.moto, options.log);
     this.notifier = new S3Notifier(this.moto, options.log);
     this.server = new GatewayServer(
       {
