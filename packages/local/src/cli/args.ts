@@ -183,6 +183,10 @@ export function cliRuntime(
     dataDir: options.dataDir ?? defaultDataDir(root),
     extraEnv: options.extraEnv ?? (() => ({})),
     onLog: (line) => process.stderr.write(`${line}\n`),
+    // The Lambda service's notices (a record the on-failure destination refused); metrics stay counted on the runtime.
+    onEvent: (event) => {
+      if (event.type === "notice") process.stderr.write(`lambdaform: ${event.level}: ${event.message}\n`);
+    },
     sourceMap: sourceMapOf(root),
     pauses: options.pauses,
   });

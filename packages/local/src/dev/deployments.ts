@@ -9,7 +9,7 @@ import { fireRule, type TriggerResult } from "./control.ts";
 import type { ApplyResult } from "./deploy.ts";
 import { readState } from "./deploy.ts";
 import { readDeployed } from "./deployed.ts";
-import { LogShipper, SqsDestination } from "./sinks.ts";
+import { LambdaMetrics, LogShipper, SqsDestination } from "./sinks.ts";
 
 export interface DeploymentsOptions {
   readonly dataDir: string;
@@ -44,6 +44,8 @@ export class Deployments {
   private readonly runtimes = new Set<LocalRuntime>();
   private readonly logs: LogShipper;
   private readonly destination: SqsDestination;
+  /** AWS/Lambda's async metrics (AsyncEventsReceived, AsyncEventsDropped, …), published to moto. */
+  private readonly metrics: LambdaMetrics;
   private readonly scheduler = new Scheduler();
   private readonly hot = new Map<string, HotCode>();
 
@@ -51,6 +53,7 @@ export class Deployments {
     const moto = options.gateway.motoLink.clientConfig(options.region);
     this.logs = new LogShipper(moto, (message) => options.progress(message));
     this.destination = new SqsDestination(moto, options.gateway.endpoint);
+    this.metrics = new LambdaMetrics(moto, (message) => options.progress(message));
   }
 
   /** The routing the gateway uses now. */
@@ -104,6 +107,7 @@ export class Deployments {
     this.scheduler.stop();
     await Promise.all([...this.runtimes].map((r) => r.close()));
     await this.logs.close();
+    await this.metrics.close();
   }
 
   private runtime(stack: StackSpec, accountId: string): LocalRuntime {
@@ -121,6 +125,10 @@ export class Deployments {
         };
       },
       destination: this.destination,
+      onEvent: (event) => {
+        this.metrics.add(event);
+        if (event.type === "notice") this.options.progress(event.message);
+      },
       sourceMap,
       pauses: this.options.pauses,
       onLog: (line, meta) => {

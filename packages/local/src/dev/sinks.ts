@@ -1,13 +1,24 @@
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CloudWatchLogsClient,
   CreateLogStreamCommand,
   PutLogEventsCommand,
   ResourceAlreadyExistsException,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 import type { MotoClientConfig } from "../gateway/moto-link.ts";
 import { functionCredentials, functionNameFromArn } from "../identity.ts";
-import type { FailureDestination, InvocationRecord } from "../runtime/dead-letters.ts";
+import {
+  type FailureDestination,
+  type InvocationRecord,
+  SQS_MAX_MESSAGE_BYTES,
+} from "../runtime/dead-letters.ts";
+import type { AsyncMetricName, RuntimeEvent } from "../runtime/types.ts";
 
 /** PutLogEvents limits: 10,000 events and 1,048,576 bytes (each message's UTF-8 size plus 26). */
 const MAX_BATCH_EVENTS = 10_000;
@@ -142,13 +153,30 @@ export class SqsDestination implements FailureDestination {
     this.region = moto.region;
   }
 
-  async deliver(queueName: string, record: InvocationRecord): Promise<void> {
-    const functionName = functionNameFromArn(record.requestContext.functionArn);
+  private async queueUrl(queueName: string): Promise<string> {
     let QueueUrl = this.queueUrls.get(queueName);
     if (!QueueUrl) {
       QueueUrl = (await this.admin.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? "";
       this.queueUrls.set(queueName, QueueUrl);
     }
+    return QueueUrl;
+  }
+
+  /** The queue's MaximumMessageSize (looked up each time: Terraform may change it). */
+  async maxRecordBytes(queueName: string): Promise<number> {
+    const { Attributes } = await this.admin.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await this.queueUrl(queueName),
+        AttributeNames: ["MaximumMessageSize"],
+      }),
+    );
+    const size = Number(Attributes?.MaximumMessageSize);
+    return Number.isInteger(size) && size > 0 ? size : SQS_MAX_MESSAGE_BYTES;
+  }
+
+  async deliver(queueName: string, record: InvocationRecord): Promise<void> {
+    const functionName = functionNameFromArn(record.requestContext.functionArn);
+    const QueueUrl = await this.queueUrl(queueName);
     let asFunction = this.clients.get(functionName);
     if (!asFunction) {
       asFunction = new SQSClient({
@@ -159,5 +187,86 @@ export class SqsDestination implements FailureDestination {
       this.clients.set(functionName, asFunction);
     }
     await asFunction.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(record) }));
+  }
+}
+
+/** PutMetricData takes up to 1000 data points a call. */
+const MAX_METRIC_DATA = 1000;
+/** Lambda sends its metrics to CloudWatch about once a minute; locally, every few seconds. */
+export const METRIC_FLUSH_INTERVAL_MS = 5000;
+
+/**
+ * Lambda's own metrics for the stack's functions, in CloudWatch (namespace `AWS/Lambda`, dimension
+ * `FunctionName`) in moto, as the Lambda service writes them: the asynchronous-invocation counts
+ * the runtimes report through `onEvent` (`AsyncEventsReceived`, `AsyncEventsDropped`,
+ * `DestinationDeliveryFailures`), summed per function, metric and second, and sent a few seconds
+ * later straight through the gateway's moto link.
+ */
+export class LambdaMetrics {
+  private readonly client: CloudWatchClient;
+  private pending = new Map<
+    string,
+    { functionName: string; metric: AsyncMetricName; at: number; sum: number }
+  >();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    moto: MotoClientConfig,
+    private readonly onError: (message: string) => void,
+    client?: CloudWatchClient,
+  ) {
+    this.client = client ?? new CloudWatchClient(moto);
+  }
+
+  /** Takes a runtime's event: metric data points are kept, everything else is ignored. */
+  add(event: RuntimeEvent): void {
+    if (event.type !== "metric") return;
+    const at = Math.floor(event.timestamp.getTime() / 1000) * 1000;
+    const key = `${event.functionName}\u0000${event.metric}\u0000${at}`;
+    const point = this.pending.get(key) ?? {
+      functionName: event.functionName,
+      metric: event.metric,
+      at,
+      sum: 0,
+    };
+    point.sum += event.value;
+    this.pending.set(key, point);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, METRIC_FLUSH_INTERVAL_MS);
+  }
+
+  /** Sends what is waiting now. */
+  async flush(): Promise<void> {
+    const points = [...this.pending.values()];
+    this.pending = new Map();
+    const data: MetricDatum[] = points.map((p) => ({
+      MetricName: p.metric,
+      Dimensions: [{ Name: "FunctionName", Value: p.functionName }],
+      Timestamp: new Date(p.at),
+      Value: p.sum,
+      Unit: "Count",
+    }));
+    for (let i = 0; i < data.length; i += MAX_METRIC_DATA) {
+      try {
+        await this.client.send(
+          new PutMetricDataCommand({
+            Namespace: "AWS/Lambda",
+            MetricData: data.slice(i, i + MAX_METRIC_DATA),
+          }),
+        );
+      } catch (error) {
+        this.onError(`could not write Lambda metrics to CloudWatch: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    await this.flush();
   }
 }

@@ -156,7 +156,7 @@ export function s3Action(
 /** The keys (and versions) a DeleteObjects body names: S3 checks each one. */
 export function deletedKeys(body: Buffer): Array<{ key: string; versionId?: string }> {
   const text = body.toString("utf8");
-  const unescape = (s: string) =>
+  const xmlText = (s: string) =>
     s
       .replace(/&lt;/g, "<")
       .replace(/&gt;/g, ">")
@@ -170,6 +170,6 @@ export function deletedKeys(body: Buffer): Array<{ key: string; versionId?: stri
     const inner = m[1] ?? "";
     const key = /<Key>([\s\S]*?)<\/Key>/.exec(inner)?.[1];
     const versionId = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(inner)?.[1];
-    return { key: unescape(key ?? ""), ...(versionId ? { versionId: unescape(versionId) } : {}) };
+    return { key: xmlText(key ?? ""), ...(versionId ? { versionId: xmlText(versionId) } : {}) };
   });
 }

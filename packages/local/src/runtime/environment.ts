@@ -8,6 +8,20 @@ import type { LambdaError, LogSink } from "./types.ts";
 
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
 const INIT_TIMEOUT_MS = 10_000;
+
+/**
+ * The largest response a synchronous invocation returns: "6 MB", which Lambda enforces as
+ * 6,291,556 bytes of the response's JSON (the figure its error names). Over it, the invocation
+ * fails with `Function.ResponseSizeTooLarge`.
+ */
+export const MAX_RESPONSE_BYTES = 6_291_556;
+
+/** Lambda's error for a response over {@link MAX_RESPONSE_BYTES}, as Invoke returns it. */
+export const RESPONSE_TOO_LARGE: LambdaError = {
+  errorType: "Function.ResponseSizeTooLarge",
+  errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+  trace: [],
+};
 /** Slots of the clock shared with the worker. */
 const DEADLINE = 0;
 const PAUSED_SINCE = 1;
@@ -276,6 +290,15 @@ export class ExecutionEnvironment {
     if (message.type === "log") this.log(message.text);
     else if (message.type === "result" && this.pending?.id === message.id) {
       this.peakBytes = Math.max(this.peakBytes, message.memoryBytes);
+      if (message.ok && Buffer.byteLength(message.payloadJson ?? "") > MAX_RESPONSE_BYTES) {
+        // The Runtime API refuses the response (HTTP 413); the runtime says so in the function's
+        // log, and the environment stays warm.
+        this.log(
+          `${new Date().toISOString()}\t${this.pending.requestId}\tERROR\tLAMBDA_RUNTIME Failed to post handler success response. Http response code: 413.`,
+        );
+        this.finish({ ok: false, error: RESPONSE_TOO_LARGE, durationMs: message.durationMs, fatal: false });
+        return;
+      }
       this.finish({
         ok: message.ok,
         payloadJson: message.payloadJson,

@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { functionNameFromArn, LOCAL_ACCOUNT_ID } from "../identity.ts";
+import { UnknownNameError } from "../names.ts";
 import { type FunctionSpec, findFunction, type StackSpec } from "../stack/read-stack.ts";
 import { unpackFunction } from "./artifact.ts";
 import { type DeadLetter, DeadLetterStore, type FailureDestination } from "./dead-letters.ts";
 import { type AsyncOutcome, FunctionRuntime } from "./function-runtime.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
-import type { LogSink } from "./types.ts";
+import type { AsyncMetricName, LogSink, RuntimeEventSink } from "./types.ts";
 
 export interface LocalRuntimeOptions {
   /** Where unpacked bundles and the local dead-letter store live (e.g. `.lambdaform`). */
@@ -23,6 +24,11 @@ export interface LocalRuntimeOptions {
   /** Where failed async events go; a {@link DeadLetterStore} under dataDir by default. */
   readonly destination?: FailureDestination;
   readonly onLog?: LogSink;
+  /**
+   * The Lambda service's own output for every function: metric data points and notices (a record
+   * the on-failure destination refused, say). See {@link RuntimeEventSink}.
+   */
+  readonly onEvent?: RuntimeEventSink;
   /** Where a function's bundle has its source map (the zip has none), when it is known. */
   readonly sourceMap?: (spec: FunctionSpec) => string | undefined;
   /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
@@ -66,6 +72,7 @@ export class LocalRuntime {
         retryDelayMs: this.options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
         destination: this.destination,
         onLog: this.options.onLog,
+        onEvent: this.options.onEvent,
         pauses: this.options.pauses,
       });
       this.runtimes.set(spec.name, runtime);
@@ -90,20 +97,54 @@ export class LocalRuntime {
     return this.function(name).reload(taskRoot, options);
   }
 
+  /** The stack's on-failure queues (from its functions' async configuration), sorted. */
+  queues(): string[] {
+    const names = this.stack.functions.flatMap((fn) =>
+      fn.async.onFailure ? [fn.async.onFailure.queueName] : [],
+    );
+    return [...new Set(names)].sort();
+  }
+
+  /** Lambda's asynchronous-invocation metrics counted so far, per function that has run. */
+  metrics(): Record<string, Readonly<Record<AsyncMetricName, number>>> {
+    return Object.fromEntries([...this.runtimes].map(([name, runtime]) => [name, runtime.metrics]));
+  }
+
   /**
    * Sends stored dead letters of a queue back to their functions as new asynchronous invocations,
-   * removing each one that was handed over. Returns how each redriven event ended.
+   * removing each one that was handed over. Returns how each redriven event ended. A letter whose
+   * record carries no `requestPayload` (Lambda dropped it: the record was too large) cannot be
+   * redriven: it stays, and its outcome is `dropped` with the reason.
+   *
+   * @throws {UnknownNameError} when the queue is not one of the stack's on-failure queues.
    */
   async redrive(
     queueName: string,
     ids?: ReadonlyArray<string>,
   ): Promise<Array<{ letter: DeadLetter; outcome: AsyncOutcome }>> {
+    const queues = this.queues();
+    if (!queues.includes(queueName))
+      throw new UnknownNameError("queue", queueName, queues, { where: `in stack ${this.stack.name}` });
     const letters = this.deadLetters.list(queueName).filter((l) => !ids || ids.includes(l.id));
     const results: Array<{ letter: DeadLetter; outcome: AsyncOutcome }> = [];
     for (const letter of letters) {
+      if (!("requestPayload" in letter.record)) {
+        const reason = `dead letter ${letter.id} has no requestPayload (the record was too large for its queue, so Lambda sent it without its payloads): it cannot be redriven and stays`;
+        results.push({
+          letter,
+          outcome: {
+            requestId: letter.record.requestContext.requestId,
+            status: "dropped",
+            attempts: 0,
+            results: [],
+            reason,
+          },
+        });
+        continue;
+      }
       const runtime = this.function(functionNameFromArn(letter.record.requestContext.functionArn));
-      this.deadLetters.remove(queueName, [letter.id]);
       const { completion } = runtime.invokeAsync(letter.record.requestPayload);
+      this.deadLetters.remove(queueName, [letter.id]);
       results.push({ letter, outcome: await completion });
     }
     return results;

@@ -28,3 +28,45 @@ export type LogSink = (
   line: string,
   meta: { readonly functionName: string; readonly logStreamName: string },
 ) => void;
+
+/**
+ * The CloudWatch metrics (namespace `AWS/Lambda`, dimension `FunctionName`) the runtime counts for
+ * asynchronous invocations, as Lambda publishes them:
+ * - `AsyncEventsReceived`: events queued for the function.
+ * - `AsyncEventsDropped`: events dropped without a successful run of the function (retries
+ *   exhausted or too old), whether or not their record then reached the on-failure destination.
+ * - `DestinationDeliveryFailures`: records Lambda could not send to the on-failure destination
+ *   (the role lacks `sqs:SendMessage`, the queue is gone, the record is too large).
+ */
+export type AsyncMetricName = "AsyncEventsReceived" | "AsyncEventsDropped" | "DestinationDeliveryFailures";
+
+/**
+ * What the Lambda service, not the function, has to say about an invocation: a metric data point,
+ * or a notice for whoever runs the stack (it never goes to the function's own log group).
+ */
+export type RuntimeEvent =
+  | {
+      readonly type: "metric";
+      readonly functionName: string;
+      readonly metric: AsyncMetricName;
+      readonly value: number;
+      readonly timestamp: Date;
+    }
+  | {
+      readonly type: "notice";
+      readonly level: "warn" | "error";
+      /**
+       * `DestinationDeliveryFailed`: a failed event's record could not be sent (the event is lost);
+       * `RecordPayloadDropped`: it was sent without its payloads (too large for the queue);
+       * `AsyncInvocationError`: the runtime could not run the event at all (it is lost).
+       */
+      readonly code: "DestinationDeliveryFailed" | "RecordPayloadDropped" | "AsyncInvocationError";
+      readonly functionName: string;
+      readonly requestId: string;
+      readonly queueName?: string;
+      /** One line, naming the function, the request and what to do. */
+      readonly message: string;
+    };
+
+/** Receives each {@link RuntimeEvent}; it must not throw (what it throws is ignored). */
+export type RuntimeEventSink = (event: RuntimeEvent) => void;

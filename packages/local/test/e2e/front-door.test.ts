@@ -505,7 +505,7 @@ describe("the gateway's front door: loopback, same-site, capped, and authorizing
       await s3.send(new CreateBucketCommand({ Bucket: "shared" }));
       await s3.send(new PutObjectCommand({ Bucket: "shared", Key: "x.txt", Body: "shared" }));
       await s3.send(new PutObjectCommand({ Bucket: "data", Key: "uploads/mine.txt", Body: "mine" }));
-      const policy = (bucket: string, effect: string, resource: string) =>
+      const policy = (effect: string, resource: string) =>
         JSON.stringify({
           Version: "2012-10-17",
           Statement: [
@@ -521,13 +521,13 @@ describe("the gateway's front door: loopback, same-site, capped, and authorizing
       await s3.send(
         new PutBucketPolicyCommand({
           Bucket: "shared",
-          Policy: policy("shared", "Allow", "arn:aws:s3:::shared/*"),
+          Policy: policy("Allow", "arn:aws:s3:::shared/*"),
         }),
       );
       await s3.send(
         new PutBucketPolicyCommand({
           Bucket: "data",
-          Policy: policy("data", "Deny", "arn:aws:s3:::data/uploads/*"),
+          Policy: policy("Deny", "arn:aws:s3:::data/uploads/*"),
         }),
       );
       try {

@@ -1,4 +1,4 @@
-import type { DeadLetter } from "../../runtime/dead-letters.ts";
+import type { DeadLetter, UnreadableLetter } from "../../runtime/dead-letters.ts";
 import { cliRuntime, DATA_DIR_FLAG, loadStack, runningStack, STACK_DIR_FLAG, STAGE_FLAG } from "../args.ts";
 import { defineCommand, UsageError } from "../command.ts";
 
@@ -12,6 +12,14 @@ function printLetters(letters: ReadonlyArray<DeadLetter>): void {
     );
   }
   err(`${letters.length} dead letter(s)`);
+}
+
+/** One line per file of the local store that holds no readable dead letter. */
+function warnUnreadable(unreadable: ReadonlyArray<UnreadableLetter>): void {
+  for (const u of unreadable)
+    err(
+      `lambdaform: warning: skipped ${u.file}: ${u.reason}. It is not a readable dead letter: fix its JSON, or move it out of the store.`,
+    );
 }
 
 /** `lambdaform dlq`: lists and redrives failed asynchronous events. */
@@ -50,11 +58,16 @@ export const dlqCommand = defineCommand({
     const runtime = cliRuntime(loadStack(root, values), root, { dataDir: values["data-dir"] });
     try {
       if (action === "list") {
-        printLetters(runtime.deadLetters.list());
+        const { letters, unreadable } = runtime.deadLetters.scan();
+        printLetters(letters);
+        warnUnreadable(unreadable);
         return 0;
       }
       const results = await runtime.redrive(queue ?? "", values.id);
-      const failed = results.filter((r) => r.outcome.status === "failed").length;
+      warnUnreadable(runtime.deadLetters.scan(queue).unreadable);
+      for (const { letter, outcome } of results)
+        if (outcome.status === "dropped") err(`${letter.id}\tdropped: ${outcome.reason ?? ""}`);
+      const failed = results.filter((r) => r.outcome.status !== "succeeded").length;
       err(`redrove ${results.length} event(s): ${results.length - failed} succeeded, ${failed} failed again`);
       return failed > 0 ? 1 : 0;
     } finally {

@@ -34,10 +34,19 @@ function report(result: InvocationResult | undefined): boolean {
 
 function reportAsync(outcome: AsyncOutcome): boolean {
   report(outcome.results.at(-1));
+  if (outcome.status === "dropped") {
+    err(
+      `asynchronous invocation ${outcome.requestId} failed after ${outcome.attempts} attempts and was dropped: ${outcome.reason ?? "no reason given"}`,
+    );
+    return true;
+  }
   if (outcome.status !== "failed") return false;
   err(
     `asynchronous invocation ${outcome.requestId} failed after ${outcome.attempts} attempts` +
-      (outcome.deadLetter ? `; sent to on-failure destination ${outcome.deadLetter.queueName}` : ""),
+      (outcome.deadLetter
+        ? `; sent to on-failure destination ${outcome.deadLetter.queueName}` +
+          (outcome.deadLetter.payloadsDropped ? " without its payloads (too large for the queue)" : "")
+        : ""),
   );
   return true;
 }

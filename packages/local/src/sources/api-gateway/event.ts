@@ -23,8 +23,9 @@ export interface ApiGatewayOptions {
   /** The API Gateway resource's id (`requestContext.resourceId`); random when not given. */
   readonly resourceId?: string;
   readonly stage?: string;
-  readonly headers?: Multi;
-  readonly query?: Multi;
+  /** Header names and values; a Map keeps any name (`__proto__` too) as a plain key. */
+  readonly headers?: Multi | ReadonlyMap<string, string | ReadonlyArray<string>>;
+  readonly query?: Multi | ReadonlyMap<string, string | ReadonlyArray<string>>;
   readonly pathParameters?: Readonly<Record<string, string>>;
   readonly stageVariables?: Readonly<Record<string, string>>;
   readonly body?: string | null;
@@ -46,12 +47,23 @@ export function requestTime(date: Date): string {
   )}:${pad(date.getUTCSeconds())} +0000`;
 }
 
+/**
+ * An object with no prototype: names from a request (`__proto__`, `constructor`, `toString`) are
+ * plain keys in it, never Object.prototype's.
+ */
+function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Splits a map of single or repeated values into API Gateway's pair of maps (last value wins in the single map). */
-function maps(input: Multi | undefined): [Record<string, string> | null, Record<string, string[]> | null] {
-  if (!input || Object.keys(input).length === 0) return [null, null];
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(input)) {
+function maps(
+  input: Multi | ReadonlyMap<string, string | ReadonlyArray<string>> | undefined,
+): [Record<string, string> | null, Record<string, string[]> | null] {
+  const entries = input instanceof Map ? [...input] : Object.entries(input ?? {});
+  if (entries.length === 0) return [null, null];
+  const single = dictionary<string>();
+  const multi = dictionary<string[]>();
+  for (const [name, value] of entries) {
     const values = typeof value === "string" ? [value] : [...value];
     multi[name] = values;
     single[name] = values.at(-1) ?? "";
@@ -92,7 +104,7 @@ export function apiGatewayProxyEvent(options: ApiGatewayOptions = {}): ApiGatewa
   const userAgent =
     Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === "user-agent")?.[1] ?? null;
   const nonEmpty = (map: Readonly<Record<string, string>> | undefined) =>
-    map && Object.keys(map).length > 0 ? { ...map } : null;
+    map && Object.keys(map).length > 0 ? Object.assign(dictionary<string>(), map) : null;
   return {
     resource,
     path,

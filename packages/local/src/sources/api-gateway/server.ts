@@ -57,11 +57,20 @@ class TokenBucket {
   }
 }
 
+/** A path segment decoded, or as sent when its escapes are malformed (`%E0`), never an error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function matchRoute(routes: ReadonlyArray<DeployedRoute>, path: string, method: string) {
   const segments = path.split("/").filter(Boolean);
   for (const route of routes) {
     const template = route.resourcePath.split("/").filter(Boolean);
-    const params: Record<string, string> = {};
+    const params = Object.create(null) as Record<string, string>;
     let ok = true;
     for (let i = 0; i < template.length && ok; i++) {
       const part = template[i] ?? "";
@@ -72,7 +81,7 @@ function matchRoute(routes: ReadonlyArray<DeployedRoute>, path: string, method: 
       }
       if (i >= segments.length) ok = false;
       else if (part.startsWith("{") && part.endsWith("}"))
-        params[part.slice(1, -1)] = decodeURIComponent(segments[i] ?? "");
+        params[part.slice(1, -1)] = decodeSegment(segments[i] ?? "");
       else if (part !== segments[i]) ok = false;
     }
     const greedy = template.at(-1)?.endsWith("+}") ?? false;
@@ -150,13 +159,14 @@ export class ApiGatewayServer {
       if (!bucket.take()) return json(429, { message: "Too Many Requests" }, requestId);
     }
 
-    const headers: Record<string, string[]> = {};
+    // Maps, not objects: a name from the request (`__proto__`, `constructor`) is only ever data.
+    const headers = new Map<string, string[]>();
     for (let i = 0; i < request.rawHeaders.length; i += 2) {
       const name = request.rawHeaders[i] ?? "";
-      headers[name] = [...(headers[name] ?? []), request.rawHeaders[i + 1] ?? ""];
+      headers.set(name, [...(headers.get(name) ?? []), request.rawHeaders[i + 1] ?? ""]);
     }
-    const query: Record<string, string[]> = {};
-    for (const [k, v] of request.url.searchParams) query[k] = [...(query[k] ?? []), v];
+    const query = new Map<string, string[]>();
+    for (const [k, v] of request.url.searchParams) query.set(k, [...(query.get(k) ?? []), v]);
     const event = apiGatewayProxyEvent({
       method,
       path,
