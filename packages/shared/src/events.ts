@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { parseWith } from "./validation.ts";
+import { EventValidationError, formatPath, parseWith } from "./validation.ts";
 
 // The schemas check only what our functions rely on, and let every other field through untouched:
 // AWS adds fields over time, and a new field must never make a valid event "invalid".
@@ -79,8 +79,41 @@ export type ScheduledEventInput = z.output<typeof scheduledEventSchema>;
  * @throws EventValidationError naming the bad field, e.g. `requestContext: expected object, received undefined`.
  */
 export function parseApiGatewayProxyEvent(input: unknown): ApiGatewayProxyEventInput {
+  checkOwnMaps(input);
   return parseWith("API Gateway proxy event", apiGatewayProxyEventSchema, input);
 }
+
+/** The event's maps of names to strings (or, for the multi-value ones, to lists of strings). */
+const SINGLE_MAPS = ["headers", "queryStringParameters", "pathParameters", "stageVariables"] as const;
+const MULTI_MAPS = ["multiValueHeaders", "multiValueQueryStringParameters"] as const;
+
+/**
+ * Checks every *own* entry of the event's maps, `__proto__` and `constructor` included: a JSON
+ * key `__proto__` is an own property of the parsed event, which a schema that copies entries into
+ * a plain object never sees (the copy sets a prototype instead) and would let through unchecked.
+ */
+function checkOwnMaps(input: unknown): void {
+  if (typeof input !== "object" || input === null) return;
+  const event = input as Record<string, unknown>;
+  const fail = (path: PropertyKey[], reason: string) => {
+    throw new EventValidationError("API Gateway proxy event", formatPath(path), reason);
+  };
+  for (const field of [...SINGLE_MAPS, ...MULTI_MAPS]) {
+    const map = Object.hasOwn(event, field) ? event[field] : undefined;
+    if (map === undefined || map === null) continue;
+    if (typeof map !== "object" || Array.isArray(map)) fail([field], "expected an object of names to values");
+    const multi = (MULTI_MAPS as readonly string[]).includes(field);
+    for (const [name, value] of Object.entries(map as object)) {
+      if (value === null || value === undefined) continue;
+      if (!multi && typeof value !== "string")
+        fail([field, name], `expected string, received ${typeOf(value)}`);
+      if (multi && !(Array.isArray(value) && value.every((v) => typeof v === "string")))
+        fail([field, name], "expected an array of strings");
+    }
+  }
+}
+
+const typeOf = (value: unknown) => (Array.isArray(value) ? "array" : typeof value);
 
 /**
  * Validates an S3 ObjectCreated notification event.
@@ -90,6 +123,62 @@ export function parseApiGatewayProxyEvent(input: unknown): ApiGatewayProxyEventI
  */
 export function parseS3Event(input: unknown): S3EventInput {
   return parseWith("S3 event", s3EventSchema, input);
+}
+
+/**
+ * The most records one S3 event may carry here. S3 sends one record per notification; the cap
+ * keeps an invocation (and its dead letter, which embeds the event) bounded.
+ */
+export const MAX_S3_RECORDS = 100;
+
+const s3EnvelopeSchema = z.looseObject({
+  Records: z
+    .array(z.unknown())
+    .check(
+      z.minLength(1, "expected at least one record"),
+      z.maxLength(MAX_S3_RECORDS, `expected at most ${MAX_S3_RECORDS} records (S3 sends one per event)`),
+    ),
+});
+
+/** A record of an S3 event that does not validate: where it is, why, and the record as received. */
+export interface InvalidS3Record {
+  readonly index: number;
+  readonly error: EventValidationError;
+  readonly raw: unknown;
+}
+
+/**
+ * Validates an S3 event record by record: the envelope must hold (a `Records` array of 1 to
+ * {@link MAX_S3_RECORDS}), and each record is valid or reported on its own, so one bad record never
+ * holds up the others.
+ *
+ * @throws EventValidationError when the envelope itself is wrong (no `Records`, too many).
+ */
+export function parseS3EventRecords(input: unknown): {
+  readonly records: ReadonlyArray<{ readonly index: number; readonly record: S3ObjectCreatedRecord }>;
+  readonly invalid: ReadonlyArray<InvalidS3Record>;
+} {
+  const envelope = parseWith("S3 event", s3EnvelopeSchema, input);
+  const records: Array<{ index: number; record: S3ObjectCreatedRecord }> = [];
+  const invalid: InvalidS3Record[] = [];
+  envelope.Records.forEach((raw, index) => {
+    const result = s3RecordSchema.safeParse(raw);
+    if (result.success) {
+      records.push({ index, record: result.data });
+      return;
+    }
+    const issue = result.error.issues[0];
+    invalid.push({
+      index,
+      raw,
+      error: new EventValidationError(
+        "S3 event",
+        formatPath(["Records", index, ...(issue?.path ?? [])]),
+        issue?.message ?? "invalid",
+      ),
+    });
+  });
+  return { records, invalid };
 }
 
 /** Validates an EventBridge "Scheduled Event" (the event of a `rate(...)` or `cron(...)` rule). */

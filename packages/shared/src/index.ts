@@ -2,11 +2,18 @@ export type { ConfigSpec } from "./config.ts";
 export { ConfigError, integerWithDefault, loadConfig, requiredString, stringWithDefault } from "./config.ts";
 export type {
   ApiGatewayProxyEventInput,
+  InvalidS3Record,
   S3EventInput,
   S3ObjectCreatedRecord,
   ScheduledEventInput,
 } from "./events.ts";
-export { parseApiGatewayProxyEvent, parseS3Event, parseScheduledEvent } from "./events.ts";
+export {
+  MAX_S3_RECORDS,
+  parseApiGatewayProxyEvent,
+  parseS3Event,
+  parseS3EventRecords,
+  parseScheduledEvent,
+} from "./events.ts";
 export type { HeaderMap } from "./headers.ts";
 export { getHeader } from "./headers.ts";
 export type { Logger } from "./logger.ts";

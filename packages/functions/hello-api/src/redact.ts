@@ -1,34 +1,55 @@
 /** Headers whose values are credentials: never echoed, never logged. Compared case-insensitively. */
-export const SENSITIVE_HEADERS = ["authorization", "cookie", "proxy-authorization", "x-api-key"] as const;
+export const SENSITIVE_HEADERS = [
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+  "x-api-key",
+  "x-amz-security-token",
+] as const;
+
+/** Query parameters that carry credentials (a presigned URL's signature and session token). */
+export const SENSITIVE_QUERY = ["x-amz-credential", "x-amz-signature", "x-amz-security-token"] as const;
 
 export const REDACTED = "[REDACTED]";
 
-const isSensitive = (name: string) => (SENSITIVE_HEADERS as readonly string[]).includes(name.toLowerCase());
+const among = (names: readonly string[]) => (name: string) => names.includes(name.toLowerCase());
 
-function redactMap<V>(map: unknown, replacement: (value: V) => V): unknown {
+function redactMap<V>(
+  map: unknown,
+  sensitive: (name: string) => boolean,
+  replacement: (value: V) => V,
+): unknown {
   if (typeof map !== "object" || map === null) return map;
   return Object.fromEntries(
     Object.entries(map as Record<string, V>).map(([name, value]) => [
       name,
-      isSensitive(name) && value != null ? replacement(value) : value,
+      sensitive(name) && value != null ? replacement(value) : value,
     ]),
   );
 }
 
 /**
- * Returns a copy of an API Gateway event with credential header values replaced by `[REDACTED]`,
- * in `headers` and `multiValueHeaders`, whatever their case, and with the API key API Gateway copies
- * into `requestContext.identity.apiKey`. The input is not modified.
+ * Returns a copy of an API Gateway event with credentials replaced by `[REDACTED]`: credential
+ * headers in `headers` and `multiValueHeaders`, whatever their case; a presigned URL's
+ * `X-Amz-Credential`, `X-Amz-Signature` and `X-Amz-Security-Token` query parameters; and what API
+ * Gateway copies into `requestContext.identity` (`apiKey`, `accessKey`). The input is not modified.
  */
 export function redactEvent<E extends object>(event: E): E {
   const copy = structuredClone(event) as Record<string, unknown>;
-  copy.headers = redactMap<string>(copy.headers, () => REDACTED);
-  copy.multiValueHeaders = redactMap<string[]>(copy.multiValueHeaders, (values) =>
-    values.map(() => REDACTED),
+  const headers = among(SENSITIVE_HEADERS);
+  const query = among(SENSITIVE_QUERY);
+  const one = () => REDACTED;
+  const each = (values: string[]) => (Array.isArray(values) ? values.map(one) : REDACTED);
+  copy.headers = redactMap<string>(copy.headers, headers, one);
+  copy.multiValueHeaders = redactMap<string[]>(copy.multiValueHeaders, headers, each as never);
+  copy.queryStringParameters = redactMap<string>(copy.queryStringParameters, query, one);
+  copy.multiValueQueryStringParameters = redactMap<string[]>(
+    copy.multiValueQueryStringParameters,
+    query,
+    each as never,
   );
-  const context = copy.requestContext as { identity?: { apiKey?: unknown } } | undefined;
-  if (context?.identity && typeof context.identity.apiKey === "string" && context.identity.apiKey !== "") {
-    context.identity.apiKey = REDACTED;
-  }
+  const identity = (copy.requestContext as { identity?: Record<string, unknown> } | undefined)?.identity;
+  for (const field of ["apiKey", "accessKey"])
+    if (identity && typeof identity[field] === "string" && identity[field] !== "") identity[field] = REDACTED;
   return copy as E;
 }

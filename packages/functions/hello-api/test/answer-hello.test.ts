@@ -81,6 +81,63 @@ describe("answerHello", () => {
     expect(echoed.requestContext.identity.apiKey).to.equal("[REDACTED]");
   });
 
+  it("rejects header values that are not strings, __proto__ and constructor included, and echoes none of them", () => {
+    // Prepare: JSON makes `__proto__` an own key, as an event arriving over the wire has it.
+    const event = loadEvent("apigw-get-hello");
+    const smuggled = JSON.parse(
+      JSON.stringify(event).replace(
+        '"headers":{',
+        '"headers":{"__proto__":{"Authorization":"Bearer smuggled-token"},',
+      ),
+    );
+    expect(Object.hasOwn(smuggled.headers, "__proto__")).to.equal(true);
+    const withConstructor = { ...event, headers: { ...event.headers, constructor: ["a"] } };
+    const multi = { ...event, multiValueHeaders: { Accept: "not-a-list" } };
+    // Act
+    const responses = [smuggled, withConstructor, multi].map((e) => answerHello(e, testDeps()));
+    // Assess
+    expect(responses.map((r) => r.statusCode)).to.deep.equal([400, 400, 400]);
+    expect(JSON.parse(responses[0]?.body ?? "{}").error).to.contain(
+      "headers.__proto__: expected string, received object",
+    );
+    expect(JSON.parse(responses[1]?.body ?? "{}").error).to.contain("headers.constructor");
+    expect(JSON.parse(responses[2]?.body ?? "{}").error).to.contain("multiValueHeaders.Accept");
+    for (const r of responses) expect(r.body).to.not.contain("smuggled-token");
+  });
+
+  it("redacts X-Amz-Security-Token, a presigned URL's credentials in the query, and the identity's access key", () => {
+    // Prepare
+    const event = loadEvent("apigw-get-hello");
+    event.headers = { ...event.headers, "x-amz-security-token": "session-token-1" };
+    event.multiValueHeaders = { ...event.multiValueHeaders, "X-Amz-Security-Token": ["session-token-1"] };
+    event.queryStringParameters = {
+      "X-Amz-Credential": "AKIDEXAMPLE/20261201/us-east-1/execute-api/aws4_request",
+      "x-amz-signature": "abc123signature",
+      "X-AMZ-SECURITY-TOKEN": "session-token-2",
+      name: "kept",
+    };
+    event.multiValueQueryStringParameters = { "X-Amz-Signature": ["abc123signature"], name: ["kept"] };
+    (event.requestContext.identity as unknown as Record<string, unknown>).accessKey = "AKIDEXAMPLE";
+    // Act
+    const response = answerHello(event, testDeps());
+    // Assess
+    expect(response.statusCode).to.equal(200);
+    for (const secret of ["session-token-1", "session-token-2", "abc123signature", "AKIDEXAMPLE"])
+      expect(response.body).to.not.contain(secret);
+    const received = JSON.parse(response.body).event_received;
+    expect(received.queryStringParameters).to.deep.equal({
+      "X-Amz-Credential": "[REDACTED]",
+      "x-amz-signature": "[REDACTED]",
+      "X-AMZ-SECURITY-TOKEN": "[REDACTED]",
+      name: "kept",
+    });
+    expect(received.multiValueQueryStringParameters).to.deep.equal({
+      "X-Amz-Signature": ["[REDACTED]"],
+      name: ["kept"],
+    });
+    expect(received.requestContext.identity.accessKey).to.equal("[REDACTED]");
+  });
+
   it("never writes a credential to a log line, on success or failure", async () => {
     // Prepare
     const good = loadEvent("apigw-get-hello");

@@ -1,14 +1,14 @@
 import {
   createLogger,
   isWarmupEvent,
-  parseS3Event,
+  parseS3EventRecords,
   startInvocation,
   WARMUP_RESPONSE,
 } from "@lambdaform/shared";
 import type { Context } from "aws-lambda";
 import { dynamodb, s3 } from "./clients.ts";
 import { config } from "./config.ts";
-import { processUploads, RecordProcessingError } from "./process-uploads.ts";
+import { processSplitEvent, RecordProcessingError } from "./process-uploads.ts";
 
 const logger = createLogger("s3-processor");
 
@@ -24,8 +24,8 @@ export async function handler(
   startInvocation(logger, context);
   if (isWarmupEvent(event)) return { ...WARMUP_RESPONSE };
   try {
-    const parsed = parseS3Event(event);
-    const { statusCode, body } = await processUploads(parsed, {
+    // Record by record: a record that can never succeed is recorded as invalid, not retried.
+    const { statusCode, body } = await processSplitEvent(parseS3EventRecords(event), {
       s3,
       dynamodb,
       tableName: config.TABLE_NAME,

@@ -4,16 +4,22 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { decodeS3Key, type Logger, type S3EventInput, type S3ObjectCreatedRecord } from "@lambdaform/shared";
+import {
+  decodeS3Key,
+  type InvalidS3Record,
+  type Logger,
+  type S3EventInput,
+  type S3ObjectCreatedRecord,
+} from "@lambdaform/shared";
 import pLimit from "p-limit";
 import { sequencerOrderKey } from "./sequencer.ts";
 
 /** Row statuses, as stored in the table. */
-export const ROW_STATUS = { processed: "processed", missing: "missing" } as const;
+export const ROW_STATUS = { processed: "processed", missing: "missing", invalid: "invalid" } as const;
 export type RowStatus = (typeof ROW_STATUS)[keyof typeof ROW_STATUS];
 
 /** What happened to one record. */
-export type RecordOutcome = "processed" | "missing" | "skipped-stale";
+export type RecordOutcome = "processed" | "missing" | "invalid" | "skipped-stale" | "skipped-invalid";
 
 export interface ProcessUploadsDeps {
   readonly s3: Pick<S3Client, "send">;
@@ -31,6 +37,13 @@ export interface RecordFailure {
   readonly error: Error;
 }
 
+/**
+ * The longest message a {@link RecordProcessingError} carries. Its message (twice: once more in the
+ * stack trace) and the event make up the invocation record a dead-letter queue receives, which
+ * must fit in one SQS message (256 KiB on older queues).
+ */
+export const MAX_ERROR_MESSAGE = 8 * 1024;
+
 /** Thrown after every record was attempted, when any failed, so Lambda's retries and DLQ take over. */
 export class RecordProcessingError extends Error {
   override readonly name = "RecordProcessingError";
@@ -39,12 +52,20 @@ export class RecordProcessingError extends Error {
     readonly failures: ReadonlyArray<RecordFailure>,
     total: number,
   ) {
-    super(
-      `${failures.length} of ${total} records failed: ${failures
-        .map((f) => `Records[${f.index}] ${JSON.stringify(f.key)}: ${f.error.name}: ${f.error.message}`)
-        .join("; ")}`,
-    );
+    super(failureSummary(failures, total));
   }
+}
+
+/** `N of M records failed: Records[i] "key": Error: …; …`, the first failures up to the cap, then how many more. */
+function failureSummary(failures: ReadonlyArray<RecordFailure>, total: number): string {
+  let message = `${failures.length} of ${total} records failed: `;
+  for (const [n, f] of failures.entries()) {
+    const part = `${n > 0 ? "; " : ""}Records[${f.index}] ${JSON.stringify(f.key.slice(0, 200))}: ${f.error.name}: ${f.error.message.slice(0, 500)}`;
+    const more = `; … and ${failures.length - n} more`;
+    if (message.length + part.length + more.length > MAX_ERROR_MESSAGE) return message + more;
+    message += part;
+  }
+  return message;
 }
 
 /** The seed's answer: `{ statusCode: 200, body: "Successfully processed N files" }`. */
@@ -79,7 +100,17 @@ async function processRecord(
   deps: ProcessUploadsDeps,
 ): Promise<RecordOutcome> {
   const bucket = record.s3.bucket.name;
-  const key = decodeS3Key(record.s3.object.key);
+  let key: string;
+  try {
+    key = decodeS3Key(record.s3.object.key);
+  } catch {
+    // A key that does not decode can never be read: record it as invalid rather than retry it.
+    return recordInvalid(
+      { key: record.s3.object.key, bucket, record },
+      "s3.object.key has a malformed % escape, so the object cannot be named",
+      deps,
+    );
+  }
   const versionId = record.s3.object.versionId ?? undefined;
   const order = sequencerOrderKey(record.s3.object.sequencer);
 
@@ -143,29 +174,129 @@ async function processRecord(
   return status;
 }
 
+/** What an invalid record still says: a key (raw, when it does not decode), a bucket, the fields it has. */
+interface InvalidRow {
+  readonly key: string;
+  readonly bucket: string;
+  readonly record: unknown;
+}
+
+/**
+ * Writes a row with `status: "invalid"` and the reason, once: never over a row already there (an
+ * earlier, valid event for the key wins).
+ */
+async function recordInvalid(
+  row: InvalidRow,
+  reason: string,
+  deps: ProcessUploadsDeps,
+): Promise<RecordOutcome> {
+  const raw = row.record as {
+    eventName?: unknown;
+    eventTime?: unknown;
+    s3?: { object?: { sequencer?: unknown } };
+  };
+  const text = (name: string, value: unknown) => (typeof value === "string" ? optional(name, value) : {});
+  try {
+    await deps.dynamodb.send(
+      new PutItemCommand({
+        TableName: deps.tableName,
+        Item: {
+          file_key: { S: row.key },
+          bucket_name: { S: row.bucket },
+          processed_at: { S: deps.now().toISOString() },
+          status: { S: ROW_STATUS.invalid },
+          reason: { S: reason },
+          ...text("event_name", raw?.eventName),
+          ...text("event_time", raw?.eventTime),
+          ...text("sequencer", raw?.s3?.object?.sequencer),
+        },
+        ConditionExpression: "attribute_not_exists(file_key)",
+      }),
+    );
+  } catch (error) {
+    if ((error as Error)?.name !== "ConditionalCheckFailedException") throw error;
+    return "skipped-stale";
+  }
+  deps.logger.warn("recorded an invalid record", { file_key: row.key, bucket_name: row.bucket, reason });
+  return "invalid";
+}
+
+/** An S3 event split into its valid records (with their places in the event) and its invalid ones. */
+export interface SplitS3Event {
+  readonly records: ReadonlyArray<{ readonly index: number; readonly record: S3ObjectCreatedRecord }>;
+  readonly invalid: ReadonlyArray<InvalidS3Record>;
+}
+
+/**
+ * An invalid record: a row saying why when it still names a bucket and a key, otherwise a log line
+ * naming it. Neither is retried: the record can never succeed.
+ */
+function handleInvalid(invalid: InvalidS3Record, deps: ProcessUploadsDeps): Promise<RecordOutcome> {
+  const raw = invalid.raw as { s3?: { bucket?: { name?: unknown }; object?: { key?: unknown } } } | null;
+  const key = raw?.s3?.object?.key;
+  const bucket = raw?.s3?.bucket?.name;
+  if (typeof key === "string" && key !== "" && typeof bucket === "string" && bucket !== "") {
+    let decoded = key;
+    try {
+      decoded = decodeS3Key(key);
+    } catch {
+      // kept as received
+    }
+    return recordInvalid({ key: decoded, bucket, record: raw }, invalid.error.message, deps);
+  }
+  deps.logger.error("skipped a record that names no object", {
+    record_index: invalid.index,
+    reason: invalid.error.message,
+  });
+  return Promise.resolve("skipped-invalid");
+}
+
 /**
  * Processes every record of an S3 ObjectCreated event concurrently (bounded by `deps.concurrency`).
  * Every record is attempted; if any failed, one {@link RecordProcessingError} names each failed key.
  */
-export async function processUploads(event: S3EventInput, deps: ProcessUploadsDeps): Promise<ProcessResult> {
-  const limit = pLimit(deps.concurrency);
-  const settled = await Promise.allSettled(
-    event.Records.map((record) => limit(() => processRecord(record, deps))),
+export function processUploads(event: S3EventInput, deps: ProcessUploadsDeps): Promise<ProcessResult> {
+  return processSplitEvent(
+    { records: event.Records.map((record, index) => ({ index, record })), invalid: [] },
+    deps,
   );
+}
+
+/**
+ * {@link processUploads} for an event validated record by record: invalid records become rows (or
+ * log lines) saying why, and the valid ones go on. Outcomes are in the event's record order.
+ */
+export async function processSplitEvent(
+  event: SplitS3Event,
+  deps: ProcessUploadsDeps,
+): Promise<ProcessResult> {
+  const limit = pLimit(deps.concurrency);
+  const work = [
+    ...event.records.map((r) => ({
+      index: r.index,
+      key: r.record.s3.object.key,
+      run: () => processRecord(r.record, deps),
+    })),
+    ...event.invalid.map((r) => ({ index: r.index, key: keyOf(r.raw), run: () => handleInvalid(r, deps) })),
+  ].sort((a, b) => a.index - b.index);
+  const settled = await Promise.allSettled(work.map((item) => limit(item.run)));
   const failures: RecordFailure[] = [];
   const outcomes: RecordOutcome[] = [];
-  settled.forEach((result, index) => {
+  settled.forEach((result, n) => {
+    const item = work[n];
+    if (!item) return;
     if (result.status === "fulfilled") {
       outcomes.push(result.value);
       return;
     }
     const error = result.reason instanceof Error ? result.reason : new Error(String(result.reason));
-    failures.push({ index, key: event.Records[index]?.s3.object.key ?? "?", error });
+    failures.push({ index: item.index, key: item.key, error });
   });
-  if (failures.length > 0) throw new RecordProcessingError(failures, event.Records.length);
-  return {
-    statusCode: 200,
-    body: `Successfully processed ${event.Records.length} files`,
-    outcomes,
-  };
+  if (failures.length > 0) throw new RecordProcessingError(failures, work.length);
+  return { statusCode: 200, body: `Successfully processed ${work.length} files`, outcomes };
 }
+
+const keyOf = (raw: unknown) => {
+  const key = (raw as { s3?: { object?: { key?: unknown } } } | null)?.s3?.object?.key;
+  return typeof key === "string" ? key : "?";
+};

@@ -117,12 +117,27 @@ describe("s3-processor against moto", function () {
         expect(await row(name)).to.deep.include({ status: { S: "missing" }, file_size: { N: "99" } });
       });
 
-      it("throws a validation error naming the bad field for a malformed event", async () => {
+      it("throws a validation error naming Records for an event that is not an S3 event", async () => {
+        const error = await handler({ Records: "not a list" }, context).catch((e: Error) => e);
+        expect(error).to.have.property("name", "EventValidationError");
+        expect((error as Error).message).to.contain("Records");
+      });
+
+      it("records a key that does not decode as an invalid row with the reason, in moto, instead of retrying", async () => {
+        // Act
+        const result = await handler(putEvent(BUCKET, "uploads/bad%E6.txt", "0A"), context);
+        // Assess
+        expect(result.statusCode).to.equal(200);
+        const item = await row("uploads/bad%E6.txt");
+        expect(item?.status?.S).to.equal("invalid");
+        expect(item?.reason?.S).to.contain("malformed % escape");
+      });
+
+      it("skips a record that names no object, without failing the others", async () => {
         const event = putEvent(BUCKET, "uploads/x.txt", "0A");
         (event.Records[0] as unknown as { s3: { object: { key: unknown } } }).s3.object.key = null;
-        const error = await handler(event, context).catch((e: Error) => e);
-        expect(error).to.have.property("name", "EventValidationError");
-        expect((error as Error).message).to.contain("Records[0].s3.object.key");
+        const result = await handler(event, context);
+        expect(result.statusCode).to.equal(200);
       });
 
       it("throws naming the failed key when DynamoDB refuses the write", async () => {

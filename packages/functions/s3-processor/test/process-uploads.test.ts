@@ -5,10 +5,16 @@ import {
   type PutItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
-import { parseS3Event } from "@lambdaform/shared";
+import { MAX_S3_RECORDS, parseS3Event, parseS3EventRecords } from "@lambdaform/shared";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { type ProcessUploadsDeps, processUploads, RecordProcessingError } from "../src/process-uploads.ts";
+import {
+  MAX_ERROR_MESSAGE,
+  type ProcessUploadsDeps,
+  processSplitEvent,
+  processUploads,
+  RecordProcessingError,
+} from "../src/process-uploads.ts";
 import { loadEvent, putEvent, silentLogger } from "./fixtures.ts";
 
 const NOW = new Date("2026-11-27T10:20:00.000Z");
@@ -154,18 +160,14 @@ describe("processUploads", () => {
     expect(puts().map((p) => p.Item?.file_key?.S)).to.include("uploads/ok.txt");
   });
 
-  it("fails only the record whose key has a malformed escape", async () => {
+  it("records a key with a malformed escape as invalid, without failing the others", async () => {
     const event = loadEvent("s3-put");
     const first = event.Records[0];
     if (!first) throw new Error("fixture");
     first.s3.object.key = "uploads/bad%E6.txt";
-    const failure = (await processUploads(parseS3Event(event), deps()).catch(
-      (e: unknown) => e,
-    )) as RecordProcessingError;
-    expect(failure.failures.map((f) => [f.index, f.key, f.error.name])).to.deep.equal([
-      [0, "uploads/bad%E6.txt", "URIError"],
-    ]);
-    expect(puts()).to.have.length(1);
+    const result = await processUploads(parseS3Event(event), deps());
+    expect(result.outcomes[0]).to.equal("invalid");
+    expect(puts()[0]?.Item?.status?.S).to.equal("invalid");
   });
 
   it("never runs more records at once than its concurrency bound", async () => {
@@ -188,5 +190,66 @@ describe("processUploads", () => {
     // Assess
     expect(result.body).to.equal("Successfully processed 12 files");
     expect(peak).to.equal(3);
+  });
+
+  describe("records that can never succeed", () => {
+    it("writes a row with status invalid and the reason for a key that does not decode, or a record that does not validate, and goes on with the rest", async () => {
+      // Prepare: a good record, a key with a broken % escape, a record without a sequencer, one naming no object.
+      const good = putEvent("uploads-bucket", "uploads/good.txt", "0A1B2C3D4E5F60001").Records[0];
+      const badKey = putEvent("uploads-bucket", "uploads/bad%E0%A4%A.txt", "0A1B2C3D4E5F60002").Records[0];
+      const noSequencer = structuredClone(
+        putEvent("uploads-bucket", "uploads/no-seq.txt", "0A").Records[0],
+      ) as unknown as Record<string, { object: Record<string, unknown> }>;
+      delete noSequencer.s3?.object.sequencer;
+      const event = { Records: [good, badKey, noSequencer, { eventSource: "aws:s3" }] };
+      // Act
+      const result = await processSplitEvent(parseS3EventRecords(event), deps());
+      // Assess
+      expect(result.outcomes).to.deep.equal(["processed", "invalid", "invalid", "skipped-invalid"]);
+      const rows = Object.fromEntries(puts().map((p) => [p.Item?.file_key?.S, p.Item]));
+      expect(rows["uploads/good.txt"]?.status?.S).to.equal("processed");
+      expect(rows["uploads/bad%E0%A4%A.txt"]).to.deep.include({ status: { S: "invalid" } });
+      expect(rows["uploads/bad%E0%A4%A.txt"]?.reason?.S).to.contain("malformed % escape");
+      expect(rows["uploads/no-seq.txt"]?.reason?.S).to.contain("Records[2].s3.object.sequencer");
+      // An invalid row never replaces one already there.
+      expect(puts().find((p) => p.Item?.status?.S === "invalid")?.ConditionExpression).to.equal(
+        "attribute_not_exists(file_key)",
+      );
+    });
+
+    it("refuses an event of more records than S3 sends, naming Records", () => {
+      const many = {
+        Records: Array.from({ length: MAX_S3_RECORDS + 1 }, () => putEvent("b", "k", "0A").Records[0]),
+      };
+      expect(() => parseS3EventRecords(many)).to.throw(/Records: expected at most 100 records/);
+    });
+
+    it("caps the error message, so 10,000 failures still fit a dead letter (256 KiB), naming how many", () => {
+      const failures = Array.from({ length: 10_000 }, (_, index) => ({
+        index,
+        key: `uploads/${"k".repeat(900)}-${index}.txt`,
+        error: new Error(`ProvisionedThroughputExceededException: ${"x".repeat(2000)}`),
+      }));
+      const error = new RecordProcessingError(failures, 10_000);
+      expect(error.message.length).to.be.at.most(MAX_ERROR_MESSAGE);
+      expect(error.message).to.match(/^10000 of 10000 records failed: Records\[0\]/);
+      expect(error.message).to.match(/… and \d+ more$/);
+      // What Lambda puts in the invocation record: errorMessage, errorType, the stack trace.
+      const responsePayload = JSON.stringify({
+        errorType: error.name,
+        errorMessage: error.message,
+        trace: (error.stack ?? "").split("\n"),
+      });
+      expect(Buffer.byteLength(responsePayload)).to.be.below(256 * 1024);
+    });
+
+    it("still fails the invocation for a transient error, so Lambda retries it", async () => {
+      dynamoMock.on(PutItemCommand).rejects(new Error("ServiceUnavailable"));
+      const error = await processSplitEvent(
+        parseS3EventRecords(putEvent("b", "uploads/a.txt", "0A")),
+        deps(),
+      ).catch((e: Error) => e);
+      expect(error).to.be.instanceOf(RecordProcessingError);
+    });
   });
 });

@@ -1,32 +1,26 @@
+/**
+ * One function run as Lambda runs it. Every way of invoking it goes through one `invoke` on one
+ * pool of environments, so concurrency, closing and draining cover them all; the event queue's
+ * rules, which need nothing but that `invoke`, are in async-invocations.ts.
+ */
 import { randomUUID } from "node:crypto";
 import type { FunctionSpec } from "../stack/read-stack.ts";
-import { type FailureDestination, type InvocationRecord, SQS_MAX_MESSAGE_BYTES } from "./dead-letters.ts";
+import {
+  AsyncInvocations,
+  type AsyncOutcome,
+  MAX_ASYNC_EVENT_BYTES,
+  RequestTooLargeError,
+} from "./async-invocations.ts";
+import type { FailureDestination } from "./dead-letters.ts";
 import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
 import type { PausableTimer } from "./pausable-timer.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";
 import { StackTraceMapper } from "./source-maps.ts";
-import type { AsyncMetricName, InvocationResult, LogSink, RuntimeEvent, RuntimeEventSink } from "./types.ts";
+import type { AsyncMetricName, InvocationResult, LogSink, RuntimeEventSink } from "./types.ts";
 
-export { ThrottledError } from "./pool.ts";
-
-/**
- * The largest event an asynchronous (Event) invocation takes: 1 MB (1,048,576 bytes of JSON) since
- * October 2025, 256 KB before.
- */
-export const MAX_ASYNC_EVENT_BYTES = 1_048_576;
-
-/** Lambda's 413 for an event too large to invoke with (`RequestEntityTooLargeException`). */
-export class RequestTooLargeError extends Error {
-  override readonly name = "RequestEntityTooLargeException";
-  constructor(
-    readonly bytes: number,
-    readonly limit: number,
-  ) {
-    super(`Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
-  }
-}
+export { type AsyncOutcome, MAX_ASYNC_EVENT_BYTES, RequestTooLargeError, ThrottledError };
 
 export interface FunctionRuntimeOptions {
   readonly spec: FunctionSpec;
@@ -52,33 +46,6 @@ export interface FunctionRuntimeOptions {
 }
 
 /**
- * How an asynchronous invocation ended:
- * - `succeeded`: an attempt succeeded.
- * - `failed`: every attempt failed (or the event grew too old); its record went to the on-failure
- *   destination (`deadLetter`), or there is none configured.
- * - `dropped`: it failed and its record could not be delivered to the on-failure destination
- *   (`reason` says why: the role lacks `sqs:SendMessage`, the queue is gone, …), or the runtime
- *   could not run it at all; the event is lost, as on Lambda.
- * - `abandoned`: the runtime was closed (e.g. Ctrl-C) before the event could run or be retried.
- */
-export interface AsyncOutcome {
-  readonly requestId: string;
-  readonly status: "succeeded" | "failed" | "dropped" | "abandoned";
-  readonly attempts: number;
-  readonly results: ReadonlyArray<InvocationResult>;
-  readonly deadLetter?: {
-    readonly queueName: string;
-    readonly record: InvocationRecord;
-    /** The record was over the queue's size limit: sent without its payloads, as Lambda does. */
-    readonly payloadsDropped?: boolean;
-  };
-  /** Why a `dropped` event was lost. */
-  readonly reason?: string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
  * Runs one function as Lambda does: a pool of execution environments (warm reuse, cold starts,
  * concurrency limit), synchronous invocations, and asynchronous ones with retries and an on-failure
  * destination.
@@ -87,6 +54,7 @@ export class FunctionRuntime {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly pool: EnvironmentPool;
+  private readonly events: AsyncInvocations;
 
   constructor(readonly options: FunctionRuntimeOptions) {
     this.pool = new EnvironmentPool(
@@ -98,6 +66,16 @@ export class FunctionRuntime {
       },
       options.taskRoot,
     );
+    this.events = new AsyncInvocations({
+      functionName: options.spec.name,
+      functionArn: this.arn,
+      settings: options.spec.async,
+      invoke: (event, requestId) => this.invoke(event, { requestId }),
+      closed: () => this.closed,
+      retryDelayMs: options.retryDelayMs,
+      destination: options.destination,
+      onEvent: options.onEvent,
+    });
   }
 
   /** Where the code new environments run is unpacked. */
@@ -294,168 +272,15 @@ export class FunctionRuntime {
    *   (Lambda refuses to queue it).
    */
   invokeAsync(event: unknown): { requestId: string; completion: Promise<AsyncOutcome> } {
-    const bytes = Buffer.byteLength(JSON.stringify(event ?? null));
-    if (bytes > MAX_ASYNC_EVENT_BYTES) throw new RequestTooLargeError(bytes, MAX_ASYNC_EVENT_BYTES);
-    const requestId = randomUUID();
-    this.count("AsyncEventsReceived");
-    const completion = this.runAsync(requestId, event).catch((error: Error) => {
-      // Not a failure of the function: the runtime could not run the event (it failed to start
-      // an environment, say). It is lost, as an event Lambda cannot process is.
-      const reason = `the runtime could not run it: ${error.message}`;
-      this.count("AsyncEventsDropped");
-      this.notice("error", "AsyncInvocationError", requestId, reason);
-      return { requestId, status: "dropped", attempts: 0, results: [], reason } satisfies AsyncOutcome;
-    });
+    const { requestId, completion } = this.events.start(event);
     this.inFlight.add(completion);
     void completion.finally(() => this.inFlight.delete(completion));
     return { requestId, completion };
   }
 
-  private readonly counters: Record<AsyncMetricName, number> = {
-    AsyncEventsReceived: 0,
-    AsyncEventsDropped: 0,
-    DestinationDeliveryFailures: 0,
-  };
-
   /** What this runtime has counted of Lambda's asynchronous-invocation metrics since it started. */
   get metrics(): Readonly<Record<AsyncMetricName, number>> {
-    return { ...this.counters };
-  }
-
-  private count(metric: AsyncMetricName): void {
-    this.counters[metric] += 1;
-    this.emit({ type: "metric", functionName: this.spec.name, metric, value: 1, timestamp: new Date() });
-  }
-
-  private notice(
-    level: "warn" | "error",
-    code: Extract<RuntimeEvent, { type: "notice" }>["code"],
-    requestId: string,
-    message: string,
-    queueName?: string,
-  ): void {
-    this.emit({
-      type: "notice",
-      level,
-      code,
-      functionName: this.spec.name,
-      requestId,
-      ...(queueName === undefined ? {} : { queueName }),
-      message: `${this.spec.name}: asynchronous invocation ${requestId}: ${message}`,
-    });
-  }
-
-  private emit(event: RuntimeEvent): void {
-    try {
-      this.options.onEvent?.(event);
-    } catch {
-      // A sink that throws must not end the invocation it reports on.
-    }
-  }
-
-  private async runAsync(requestId: string, event: unknown): Promise<AsyncOutcome> {
-    const enqueued = Date.now();
-    const { maximumRetryAttempts, maximumEventAgeSeconds, onFailure } = this.spec.async;
-    const results: InvocationResult[] = [];
-    let condition: InvocationRecord["requestContext"]["condition"] = "RetriesExhausted";
-    let attempts = 0;
-    while (attempts <= maximumRetryAttempts) {
-      if (Date.now() - enqueued > maximumEventAgeSeconds * 1000) {
-        condition = "EventAgeExceeded";
-        break;
-      }
-      let result: InvocationResult;
-      try {
-        if (this.closed) return { requestId, status: "abandoned", attempts, results };
-        result = await this.invoke(event, { requestId });
-      } catch (error) {
-        if (this.closed) return { requestId, status: "abandoned", attempts, results };
-        if (!(error instanceof ThrottledError)) throw error;
-        // Throttled events are retried until they are too old, without using up attempts.
-        await sleep(this.options.retryDelayMs(1));
-        continue;
-      }
-      attempts += 1;
-      results.push(result);
-      if (!result.functionError) return { requestId, status: "succeeded", attempts, results };
-      if (attempts <= maximumRetryAttempts) await sleep(this.options.retryDelayMs(attempts));
-    }
-    // Lambda counts every event that ends without a successful run as dropped, also when its record
-    // then reaches the on-failure destination.
-    this.count("AsyncEventsDropped");
-    const last = results.at(-1);
-    const record: InvocationRecord = {
-      version: "1.0",
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId,
-        functionArn: `${this.arn}:$LATEST`,
-        condition,
-        approximateInvokeCount: attempts,
-      },
-      requestPayload: event,
-      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
-      responsePayload: last?.payload ?? null,
-    };
-    const destination = this.options.destination;
-    if (!onFailure || !destination) return { requestId, status: "failed", attempts, results };
-    const queueName = onFailure.queueName;
-    try {
-      const sent = await this.fit(destination, queueName, record, requestId);
-      await destination.deliver(queueName, sent.record);
-      return {
-        requestId,
-        status: "failed",
-        attempts,
-        results,
-        deadLetter: {
-          queueName,
-          record: sent.record,
-          ...(sent.payloadsDropped ? { payloadsDropped: true } : {}),
-        },
-      };
-    } catch (error) {
-      const e = error as Error;
-      const reason = `its record could not be sent to on-failure destination ${queueName}: ${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`;
-      this.count("DestinationDeliveryFailures");
-      this.notice(
-        "error",
-        "DestinationDeliveryFailed",
-        requestId,
-        `${reason}. The event is lost; check that the queue exists and that the function's role may sqs:SendMessage to it.`,
-        queueName,
-      );
-      return { requestId, status: "dropped", attempts, results, reason };
-    }
-  }
-
-  /**
-   * The record as Lambda sends it to a queue: whole when it fits the queue's message size, else
-   * without its request and response payloads.
-   *
-   * @throws when even the record without its payloads does not fit.
-   */
-  private async fit(
-    destination: FailureDestination,
-    queueName: string,
-    record: InvocationRecord,
-    requestId: string,
-  ): Promise<{ record: InvocationRecord; payloadsDropped: boolean }> {
-    const limit = (await destination.maxRecordBytes?.(queueName)) ?? SQS_MAX_MESSAGE_BYTES;
-    const bytes = Buffer.byteLength(JSON.stringify(record));
-    if (bytes <= limit) return { record, payloadsDropped: false };
-    const { requestPayload: _request, responsePayload: _response, ...bare } = record;
-    if (Buffer.byteLength(JSON.stringify(bare)) > limit)
-      throw new Error(`the record is larger than the queue's maximum message size (${limit} bytes)`);
-    this.notice(
-      "warn",
-      "RecordPayloadDropped",
-      requestId,
-      `its record (${bytes} bytes) is over the maximum message size of ${queueName} (${limit} bytes): ` +
-        "sent without requestPayload and responsePayload, as Lambda sends it",
-      queueName,
-    );
-    return { record: bare, payloadsDropped: true };
+    return this.events.metrics;
   }
 
   /** Waits for every queued asynchronous invocation to finish. */
