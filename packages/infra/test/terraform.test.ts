@@ -49,9 +49,22 @@ describe("terraform CLI on the synthesized stacks", function () {
     const cache = mkdtempSync(join(tmpdir(), "lambdaform-tf-cache-"));
     const restore = withEnv({ [PLUGIN_CACHE_ENV]: cache });
     try {
-      // Act
+      // Act: one init primes the cache; two more run at once in directories without a lock file.
       const { workdir } = await validateStack(stack, mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")));
-      // Assess
+      const entry = (platform: string) =>
+        join(cache, "registry.terraform.io", "hashicorp", "aws", version, platform);
+      const primed = readdirSync(join(cache, "registry.terraform.io", "hashicorp", "aws", version)).map(
+        (platform) => String(lstatSync(entry(platform), { bigint: true }).mtimeNs),
+      );
+      await Promise.all(
+        [1, 2].map(() => validateStack(stack, mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")))),
+      );
+      // Assess: the cache entry is used as it is, never installed again (which raced).
+      expect(
+        readdirSync(join(cache, "registry.terraform.io", "hashicorp", "aws", version)).map((platform) =>
+          String(lstatSync(entry(platform), { bigint: true }).mtimeNs),
+        ),
+      ).to.deep.equal(primed);
       const providers = join(
         workdir,
         ".terraform",

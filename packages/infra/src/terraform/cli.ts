@@ -74,7 +74,11 @@ function cliConfigFile(mirror: string | undefined, cache: string | undefined): s
 }
 `
     : "";
-  const cacheLine = cache ? `plugin_cache_dir = ${JSON.stringify(cache)}\n` : "";
+  // A working directory without a lock-file checksum for the provider would otherwise install it
+  // into the cache again (replacing the primed link), and two such inits at once race on it.
+  const cacheLine = cache
+    ? `plugin_cache_dir = ${JSON.stringify(cache)}\nplugin_cache_may_break_dependency_lock_file = true\n`
+    : "";
   const file = join(mkdtempSync(join(tmpdir(), "lambdaform-tf-")), "terraformrc");
   writeFileSync(file, `${install}${cacheLine}disable_checkpoint = true\n`);
   cliConfigs.set(key, file);
