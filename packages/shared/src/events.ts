@@ -75,25 +75,36 @@ export type ScheduledEventInput = z.output<typeof scheduledEventSchema>;
 /**
  * Validates an API Gateway REST (payload v1) Lambda proxy event.
  * Tolerates `headers: null` and the other null maps API Gateway sends when a request has none.
+ * The event's maps (`headers`, `queryStringParameters`, their multi-value forms, `pathParameters`,
+ * `stageVariables`) come back as null-prototype objects holding exactly the event's own entries, so a
+ * header named `__proto__`, `constructor` or `toString` is plain data, never an inherited member.
  *
+ * @example
+ * parseApiGatewayProxyEvent(JSON.parse('{"httpMethod":"GET","path":"/","requestContext":{},"headers":{"__proto__":{}}}'));
+ * // throws: Invalid API Gateway proxy event: headers.__proto__: expected string, received object
  * @throws EventValidationError naming the bad field, e.g. `requestContext: expected object, received undefined`.
  */
 export function parseApiGatewayProxyEvent(input: unknown): ApiGatewayProxyEventInput {
-  checkOwnMaps(input);
-  return parseWith("API Gateway proxy event", apiGatewayProxyEventSchema, input);
+  const maps = ownMaps(input);
+  const event = parseWith("API Gateway proxy event", apiGatewayProxyEventSchema, input);
+  // The copies hold the same values the schema checked, with every own key kept.
+  return { ...event, ...maps } as ApiGatewayProxyEventInput;
 }
 
 /** The event's maps of names to strings (or, for the multi-value ones, to lists of strings). */
 const SINGLE_MAPS = ["headers", "queryStringParameters", "pathParameters", "stageVariables"] as const;
 const MULTI_MAPS = ["multiValueHeaders", "multiValueQueryStringParameters"] as const;
+type MapField = (typeof SINGLE_MAPS)[number] | (typeof MULTI_MAPS)[number];
 
 /**
- * Checks every *own* entry of the event's maps, `__proto__` and `constructor` included: a JSON
- * key `__proto__` is an own property of the parsed event, which a schema that copies entries into
- * a plain object never sees (the copy sets a prototype instead) and would let through unchecked.
+ * Checks every *own* entry of the event's maps, `__proto__` and `constructor` included, and returns
+ * null-prototype copies of them. A JSON key `__proto__` is an own property of the parsed event,
+ * which a schema that copies entries into a plain object never sees (the copy sets a prototype, or
+ * drops the key) and would let through unchecked.
  */
-function checkOwnMaps(input: unknown): void {
-  if (typeof input !== "object" || input === null) return;
+function ownMaps(input: unknown): Partial<Record<MapField, Record<string, unknown>>> {
+  const maps: Partial<Record<MapField, Record<string, unknown>>> = {};
+  if (typeof input !== "object" || input === null) return maps;
   const event = input as Record<string, unknown>;
   const fail = (path: PropertyKey[], reason: string) => {
     throw new EventValidationError("API Gateway proxy event", formatPath(path), reason);
@@ -103,14 +114,20 @@ function checkOwnMaps(input: unknown): void {
     if (map === undefined || map === null) continue;
     if (typeof map !== "object" || Array.isArray(map)) fail([field], "expected an object of names to values");
     const multi = (MULTI_MAPS as readonly string[]).includes(field);
+    // No prototype: assigning `copy["__proto__"]` makes an own entry, as for any other name.
+    const copy: Record<string, unknown> = Object.create(null);
     for (const [name, value] of Object.entries(map as object)) {
-      if (value === null || value === undefined) continue;
-      if (!multi && typeof value !== "string")
-        fail([field, name], `expected string, received ${typeOf(value)}`);
-      if (multi && !(Array.isArray(value) && value.every((v) => typeof v === "string")))
-        fail([field, name], "expected an array of strings");
+      if (value !== null && value !== undefined) {
+        if (!multi && typeof value !== "string")
+          fail([field, name], `expected string, received ${typeOf(value)}`);
+        if (multi && !(Array.isArray(value) && value.every((v) => typeof v === "string")))
+          fail([field, name], "expected an array of strings");
+      }
+      copy[name] = Array.isArray(value) ? [...value] : value;
     }
+    maps[field] = copy;
   }
+  return maps;
 }
 
 const typeOf = (value: unknown) => (Array.isArray(value) ? "array" : typeof value);
@@ -126,8 +143,10 @@ export function parseS3Event(input: unknown): S3EventInput {
 }
 
 /**
- * The most records one S3 event may carry here. S3 sends one record per notification; the cap
- * keeps an invocation (and its dead letter, which embeds the event) bounded.
+ * The most records one S3 event may carry here. AWS documents `Records` as an array, but S3 event
+ * notifications carry one record each in practice; a longer list is a hand-made event. The cap keeps
+ * an invocation bounded, and its dead letter too: the invocation record embeds the event, and must
+ * fit in one SQS message (256 KiB on older queues).
  */
 export const MAX_S3_RECORDS = 100;
 

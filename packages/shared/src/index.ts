@@ -20,6 +20,6 @@ export type { Logger } from "./logger.ts";
 export { createLogger, startInvocation } from "./logger.ts";
 export type { ResponseOptions } from "./response.ts";
 export { errorResponse, jsonResponse } from "./response.ts";
-export { decodeS3Key, encodeS3Key } from "./s3-key.ts";
+export { decodeS3Key, encodeS3Key, MAX_S3_KEY_BYTES, tryDecodeS3Key } from "./s3-key.ts";
 export { EventValidationError, formatPath, parseWith } from "./validation.ts";
 export { isWarmupEvent, WARMUP_RESPONSE } from "./warmup.ts";

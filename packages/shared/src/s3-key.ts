@@ -11,6 +11,26 @@ export function decodeS3Key(encoded: string): string {
 }
 
 /**
+ * {@link decodeS3Key} for keys that may not decode: `undefined` instead of a `URIError`, so a
+ * caller can treat a malformed key as data (a record that can never succeed) rather than a crash.
+ *
+ * @example
+ * tryDecodeS3Key("uploads/a%20b.txt"); // "uploads/a b.txt"
+ * tryDecodeS3Key("uploads/bad%E6.txt"); // undefined
+ */
+export function tryDecodeS3Key(encoded: string): string | undefined {
+  try {
+    return decodeS3Key(encoded);
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
+}
+
+/** The longest object key S3 accepts, in bytes of UTF-8 (S3 documents a 1,024-byte limit). */
+export const MAX_S3_KEY_BYTES = 1024;
+
+/**
  * Encodes an object key the way S3 does in event notifications (the inverse of {@link decodeS3Key}).
  * `/` is kept, a space becomes `+`, and other reserved or non-ASCII characters are percent-encoded.
  *

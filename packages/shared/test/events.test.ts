@@ -98,6 +98,66 @@ describe("parseApiGatewayProxyEvent", () => {
     );
     expectInvalid(() => parseApiGatewayProxyEvent({ ...minimal, headers: { Host: 7 } }), "headers.Host");
   });
+
+  it("gives every map a null prototype, keeping __proto__, constructor and toString as plain entries", () => {
+    // Prepare: JSON makes `__proto__` an own key, as an event arriving over the wire has it.
+    const input = JSON.parse(
+      JSON.stringify({
+        ...minimal,
+        headers: { "User-Agent": "curl/8.5.0", constructor: "c", toString: "t" },
+        queryStringParameters: { name: "n" },
+        multiValueHeaders: { constructor: ["c"] },
+      })
+        .replace('"headers":{', '"headers":{"__proto__":"p",')
+        .replace('"queryStringParameters":{', '"queryStringParameters":{"__proto__":"q",'),
+    );
+    // Act
+    const event = parseApiGatewayProxyEvent(input);
+    // Assess
+    for (const map of [event.headers, event.queryStringParameters, event.multiValueHeaders])
+      expect(Object.getPrototypeOf(map)).to.equal(null);
+    expect(Object.entries(event.headers ?? {})).to.deep.equal([
+      ["__proto__", "p"],
+      ["User-Agent", "curl/8.5.0"],
+      ["constructor", "c"],
+      ["toString", "t"],
+    ]);
+    expect(Object.entries(event.queryStringParameters ?? {})).to.deep.equal([
+      ["__proto__", "q"],
+      ["name", "n"],
+    ]);
+    expect(event.multiValueHeaders?.constructor).to.deep.equal(["c"]);
+    expect(event.pathParameters).to.equal(null);
+  });
+
+  it("rejects a value that is not a string in any map, under __proto__ too, naming it", () => {
+    const smuggle = (field: string, value: string) =>
+      JSON.parse(
+        JSON.stringify({ ...minimal, [field]: {} }).replace(
+          `"${field}":{}`,
+          `"${field}":{"__proto__":${value}}`,
+        ),
+      );
+    expectInvalid(
+      () => parseApiGatewayProxyEvent(smuggle("headers", '{"Authorization":"Bearer t"}')),
+      "headers.__proto__",
+      /expected string, received object/,
+    );
+    expectInvalid(
+      () => parseApiGatewayProxyEvent(smuggle("queryStringParameters", "[1]")),
+      "queryStringParameters.__proto__",
+      /received array/,
+    );
+    expectInvalid(
+      () => parseApiGatewayProxyEvent(smuggle("stageVariables", "7")),
+      "stageVariables.__proto__",
+    );
+    expectInvalid(
+      () => parseApiGatewayProxyEvent(smuggle("multiValueQueryStringParameters", '"x"')),
+      "multiValueQueryStringParameters.__proto__",
+      /array of strings/,
+    );
+  });
 });
 
 describe("parseScheduledEvent", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeS3Key, encodeS3Key } from "../src/index.ts";
+import { decodeS3Key, encodeS3Key, tryDecodeS3Key } from "../src/index.ts";
 
 describe("decodeS3Key", () => {
   it("turns + into a space and %2B into a plus", () => {
@@ -15,6 +15,12 @@ describe("decodeS3Key", () => {
 
   it("throws on a malformed escape rather than guessing", () => {
     expect(() => decodeS3Key("uploads/%E6.txt")).to.throw(URIError);
+  });
+
+  it("answers undefined for a malformed escape when asked to try", () => {
+    expect(tryDecodeS3Key("uploads/my+report%2B2024.txt")).to.equal("uploads/my report+2024.txt");
+    for (const key of ["uploads/%E6.txt", "uploads/%", "uploads/%zz"])
+      expect(tryDecodeS3Key(key)).to.equal(undefined);
   });
 });
 

@@ -20,12 +20,11 @@ function redactMap<V>(
   replacement: (value: V) => V,
 ): unknown {
   if (typeof map !== "object" || map === null) return map;
-  return Object.fromEntries(
-    Object.entries(map as Record<string, V>).map(([name, value]) => [
-      name,
-      sensitive(name) && value != null ? replacement(value) : value,
-    ]),
-  );
+  // No prototype, as the parsed maps: a header named `__proto__` or `constructor` is an entry like any other.
+  const copy: Record<string, V> = Object.create(null);
+  for (const [name, value] of Object.entries(map as Record<string, V>))
+    copy[name] = sensitive(name) && value != null ? replacement(value) : value;
+  return copy;
 }
 
 /**

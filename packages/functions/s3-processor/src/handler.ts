@@ -11,6 +11,7 @@ import { config } from "./config.ts";
 import { processSplitEvent, RecordProcessingError } from "./process-uploads.ts";
 
 const logger = createLogger("s3-processor");
+const LOGGED_FAILED_KEYS = 20;
 
 /**
  * Lambda entry point: S3 `ObjectCreated:*` notifications (invoked asynchronously).
@@ -35,8 +36,13 @@ export async function handler(
     });
     return { statusCode, body };
   } catch (error) {
-    const failures = error instanceof RecordProcessingError ? error.failures.map((f) => f.key) : undefined;
-    logger.error("processing failed", { error: error as Error, failed_keys: failures });
+    const failures = error instanceof RecordProcessingError ? error.failures : undefined;
+    // The first keys only: one log line must stay well under CloudWatch's 256 KB per event.
+    logger.error("processing failed", {
+      error: error as Error,
+      failed_count: failures?.length,
+      failed_keys: failures?.slice(0, LOGGED_FAILED_KEYS).map((f) => f.key),
+    });
     throw error;
   }
 }

@@ -4,22 +4,28 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import {
-  decodeS3Key,
-  type InvalidS3Record,
-  type Logger,
-  type S3EventInput,
-  type S3ObjectCreatedRecord,
-} from "@lambdaform/shared";
+import type { InvalidS3Record, Logger, S3EventInput, S3ObjectCreatedRecord } from "@lambdaform/shared";
 import pLimit from "p-limit";
+import { type Attribute, checkRecord, handleInvalid, optional, recordInvalid } from "./invalid-records.ts";
 import { sequencerOrderKey } from "./sequencer.ts";
 
 /** Row statuses, as stored in the table. */
 export const ROW_STATUS = { processed: "processed", missing: "missing", invalid: "invalid" } as const;
 export type RowStatus = (typeof ROW_STATUS)[keyof typeof ROW_STATUS];
 
-/** What happened to one record. */
-export type RecordOutcome = "processed" | "missing" | "invalid" | "skipped-stale" | "skipped-invalid";
+/**
+ * What happened to one record: a row written (`processed`, `missing`, `invalid`), a row left as it
+ * was because one from the same or a newer event is there (`skipped-stale`), or no row at all because
+ * the record names no key a row could have (`skipped-invalid`, logged).
+ */
+export const RECORD_OUTCOMES = [
+  "processed",
+  "missing",
+  "invalid",
+  "skipped-stale",
+  "skipped-invalid",
+] as const;
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
 export interface ProcessUploadsDeps {
   readonly s3: Pick<S3Client, "send">;
@@ -38,11 +44,12 @@ export interface RecordFailure {
 }
 
 /**
- * The longest message a {@link RecordProcessingError} carries. Its message (twice: once more in the
- * stack trace) and the event make up the invocation record a dead-letter queue receives, which
+ * The longest message a {@link RecordProcessingError} carries, in bytes of UTF-8 (what SQS counts;
+ * a length in characters lets three-byte characters triple it). Its message (twice: once more in
+ * the stack trace) and the event make up the invocation record a dead-letter queue receives, which
  * must fit in one SQS message (256 KiB on older queues).
  */
-export const MAX_ERROR_MESSAGE = 8 * 1024;
+export const MAX_ERROR_MESSAGE_BYTES = 8 * 1024;
 
 /** Thrown after every record was attempted, when any failed, so Lambda's retries and DLQ take over. */
 export class RecordProcessingError extends Error {
@@ -59,11 +66,14 @@ export class RecordProcessingError extends Error {
 /** `N of M records failed: Records[i] "key": Error: …; …`, the first failures up to the cap, then how many more. */
 function failureSummary(failures: ReadonlyArray<RecordFailure>, total: number): string {
   let message = `${failures.length} of ${total} records failed: `;
+  let bytes = Buffer.byteLength(message);
   for (const [n, f] of failures.entries()) {
     const part = `${n > 0 ? "; " : ""}Records[${f.index}] ${JSON.stringify(f.key.slice(0, 200))}: ${f.error.name}: ${f.error.message.slice(0, 500)}`;
     const more = `; … and ${failures.length - n} more`;
-    if (message.length + part.length + more.length > MAX_ERROR_MESSAGE) return message + more;
+    const partBytes = Buffer.byteLength(part);
+    if (bytes + partBytes + Buffer.byteLength(more) > MAX_ERROR_MESSAGE_BYTES) return message + more;
     message += part;
+    bytes += partBytes;
   }
   return message;
 }
@@ -72,7 +82,10 @@ function failureSummary(failures: ReadonlyArray<RecordFailure>, total: number): 
 export interface ProcessResult {
   readonly statusCode: 200;
   readonly body: string;
+  /** Each record's outcome, in the event's order. */
   readonly outcomes: ReadonlyArray<RecordOutcome>;
+  /** How many records had each outcome (every outcome named, zeros included). */
+  readonly counts: Readonly<Record<RecordOutcome, number>>;
 }
 
 function isNotFound(error: unknown): boolean {
@@ -84,12 +97,6 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
-type Attribute = { S: string } | { N: string };
-
-function optional(name: string, value: string | undefined | null): Record<string, Attribute> {
-  return value === undefined || value === null || value === "" ? {} : { [name]: { S: value } };
-}
-
 /**
  * Records one uploaded object: HeadObject, then a conditional PutItem that only writes when no row
  * exists for the key or the stored row comes from an older event (lower sequencer). A replayed or
@@ -97,20 +104,15 @@ function optional(name: string, value: string | undefined | null): Record<string
  */
 async function processRecord(
   record: S3ObjectCreatedRecord,
+  index: number,
   deps: ProcessUploadsDeps,
 ): Promise<RecordOutcome> {
   const bucket = record.s3.bucket.name;
-  let key: string;
-  try {
-    key = decodeS3Key(record.s3.object.key);
-  } catch {
-    // A key that does not decode can never be read: record it as invalid rather than retry it.
-    return recordInvalid(
-      { key: record.s3.object.key, bucket, record },
-      "s3.object.key has a malformed % escape, so the object cannot be named",
-      deps,
-    );
-  }
+  const checked = checkRecord(record, index);
+  // Retrying cannot change the record: say why in a row instead.
+  if ("problem" in checked)
+    return recordInvalid({ index, key: checked.rowKey, bucket, record }, checked.problem, deps);
+  const { key } = checked;
   const versionId = record.s3.object.versionId ?? undefined;
   const order = sequencerOrderKey(record.s3.object.sequencer);
 
@@ -174,81 +176,10 @@ async function processRecord(
   return status;
 }
 
-/** What an invalid record still says: a key (raw, when it does not decode), a bucket, the fields it has. */
-interface InvalidRow {
-  readonly key: string;
-  readonly bucket: string;
-  readonly record: unknown;
-}
-
-/**
- * Writes a row with `status: "invalid"` and the reason, once: never over a row already there (an
- * earlier, valid event for the key wins).
- */
-async function recordInvalid(
-  row: InvalidRow,
-  reason: string,
-  deps: ProcessUploadsDeps,
-): Promise<RecordOutcome> {
-  const raw = row.record as {
-    eventName?: unknown;
-    eventTime?: unknown;
-    s3?: { object?: { sequencer?: unknown } };
-  };
-  const text = (name: string, value: unknown) => (typeof value === "string" ? optional(name, value) : {});
-  try {
-    await deps.dynamodb.send(
-      new PutItemCommand({
-        TableName: deps.tableName,
-        Item: {
-          file_key: { S: row.key },
-          bucket_name: { S: row.bucket },
-          processed_at: { S: deps.now().toISOString() },
-          status: { S: ROW_STATUS.invalid },
-          reason: { S: reason },
-          ...text("event_name", raw?.eventName),
-          ...text("event_time", raw?.eventTime),
-          ...text("sequencer", raw?.s3?.object?.sequencer),
-        },
-        ConditionExpression: "attribute_not_exists(file_key)",
-      }),
-    );
-  } catch (error) {
-    if ((error as Error)?.name !== "ConditionalCheckFailedException") throw error;
-    return "skipped-stale";
-  }
-  deps.logger.warn("recorded an invalid record", { file_key: row.key, bucket_name: row.bucket, reason });
-  return "invalid";
-}
-
 /** An S3 event split into its valid records (with their places in the event) and its invalid ones. */
 export interface SplitS3Event {
   readonly records: ReadonlyArray<{ readonly index: number; readonly record: S3ObjectCreatedRecord }>;
   readonly invalid: ReadonlyArray<InvalidS3Record>;
-}
-
-/**
- * An invalid record: a row saying why when it still names a bucket and a key, otherwise a log line
- * naming it. Neither is retried: the record can never succeed.
- */
-function handleInvalid(invalid: InvalidS3Record, deps: ProcessUploadsDeps): Promise<RecordOutcome> {
-  const raw = invalid.raw as { s3?: { bucket?: { name?: unknown }; object?: { key?: unknown } } } | null;
-  const key = raw?.s3?.object?.key;
-  const bucket = raw?.s3?.bucket?.name;
-  if (typeof key === "string" && key !== "" && typeof bucket === "string" && bucket !== "") {
-    let decoded = key;
-    try {
-      decoded = decodeS3Key(key);
-    } catch {
-      // kept as received
-    }
-    return recordInvalid({ key: decoded, bucket, record: raw }, invalid.error.message, deps);
-  }
-  deps.logger.error("skipped a record that names no object", {
-    record_index: invalid.index,
-    reason: invalid.error.message,
-  });
-  return Promise.resolve("skipped-invalid");
 }
 
 /**
@@ -264,7 +195,8 @@ export function processUploads(event: S3EventInput, deps: ProcessUploadsDeps): P
 
 /**
  * {@link processUploads} for an event validated record by record: invalid records become rows (or
- * log lines) saying why, and the valid ones go on. Outcomes are in the event's record order.
+ * log lines) saying why, and the valid ones go on. Outcomes are in the event's record order; one
+ * log line counts them.
  */
 export async function processSplitEvent(
   event: SplitS3Event,
@@ -275,7 +207,7 @@ export async function processSplitEvent(
     ...event.records.map((r) => ({
       index: r.index,
       key: r.record.s3.object.key,
-      run: () => processRecord(r.record, deps),
+      run: () => processRecord(r.record, r.index, deps),
     })),
     ...event.invalid.map((r) => ({ index: r.index, key: keyOf(r.raw), run: () => handleInvalid(r, deps) })),
   ].sort((a, b) => a.index - b.index);
@@ -292,8 +224,16 @@ export async function processSplitEvent(
     const error = result.reason instanceof Error ? result.reason : new Error(String(result.reason));
     failures.push({ index: item.index, key: item.key, error });
   });
+  const counts = countOutcomes(outcomes);
+  deps.logger.info("processed event", { records: work.length, failed: failures.length, outcomes: counts });
   if (failures.length > 0) throw new RecordProcessingError(failures, work.length);
-  return { statusCode: 200, body: `Successfully processed ${work.length} files`, outcomes };
+  return { statusCode: 200, body: `Successfully processed ${work.length} files`, outcomes, counts };
+}
+
+function countOutcomes(outcomes: ReadonlyArray<RecordOutcome>): Record<RecordOutcome, number> {
+  const counts = Object.fromEntries(RECORD_OUTCOMES.map((o) => [o, 0])) as Record<RecordOutcome, number>;
+  for (const outcome of outcomes) counts[outcome] += 1;
+  return counts;
 }
 
 const keyOf = (raw: unknown) => {

@@ -140,6 +140,42 @@ describe("s3-processor against moto", function () {
         expect(result.statusCode).to.equal(200);
       });
 
+      it("refuses an event of more records than S3 sends, naming Records, before touching anything", async () => {
+        // Prepare: S3 notifications carry one record; 101 is a hand-made event.
+        const name = key("one-of-too-many.txt");
+        const records = Array.from(
+          { length: 101 },
+          () => putEvent(BUCKET, encodeS3Key(name), "0A").Records[0],
+        );
+        // Act
+        const error = await handler({ Records: records }, context).catch((e: Error) => e);
+        // Assess
+        expect(error).to.have.property("name", "EventValidationError");
+        expect((error as Error).message).to.equal(
+          "Invalid S3 event: Records: expected at most 100 records (S3 sends one per event)",
+        );
+        expect(await row(name)).to.equal(undefined);
+      });
+
+      it("answers 200 for records that can never succeed: invalid rows for a long sequencer or key, a key no row can have skipped", async () => {
+        // Prepare: each of these threw on every attempt (RangeError, S3's or DynamoDB's key limits).
+        const longSequencer = key("long-sequencer.txt");
+        const longKey = key(`${"k".repeat(1500)}.txt`);
+        const event = {
+          Records: [
+            putEvent(BUCKET, encodeS3Key(longSequencer), "A".repeat(65)).Records[0],
+            putEvent(BUCKET, encodeS3Key(longKey), "0A").Records[0],
+            putEvent(BUCKET, encodeS3Key(key("k".repeat(2100))), "0A").Records[0],
+          ],
+        };
+        // Act
+        const result = await handler(event, context);
+        // Assess
+        expect(result).to.deep.equal({ statusCode: 200, body: "Successfully processed 3 files" });
+        expect((await row(longSequencer))?.reason?.S).to.contain("Records[0].s3.object.sequencer");
+        expect((await row(longKey))?.reason?.S).to.contain("Records[1].s3.object.key: is longer than");
+      });
+
       it("throws naming the failed key when DynamoDB refuses the write", async () => {
         // Prepare: the table disappears under the function.
         const name = key("table-gone.txt");

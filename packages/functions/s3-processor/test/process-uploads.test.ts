@@ -8,8 +8,9 @@ import { HeadObjectCommand, NotFound, S3Client, S3ServiceException } from "@aws-
 import { MAX_S3_RECORDS, parseS3Event, parseS3EventRecords } from "@lambdaform/shared";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
+import sinon from "sinon";
 import {
-  MAX_ERROR_MESSAGE,
+  MAX_ERROR_MESSAGE_BYTES,
   type ProcessUploadsDeps,
   processSplitEvent,
   processUploads,
@@ -209,7 +210,9 @@ describe("processUploads", () => {
       const rows = Object.fromEntries(puts().map((p) => [p.Item?.file_key?.S, p.Item]));
       expect(rows["uploads/good.txt"]?.status?.S).to.equal("processed");
       expect(rows["uploads/bad%E0%A4%A.txt"]).to.deep.include({ status: { S: "invalid" } });
-      expect(rows["uploads/bad%E0%A4%A.txt"]?.reason?.S).to.contain("malformed % escape");
+      expect(rows["uploads/bad%E0%A4%A.txt"]?.reason?.S).to.equal(
+        "Invalid S3 event: Records[1].s3.object.key: has a malformed % escape, so the object cannot be named",
+      );
       expect(rows["uploads/no-seq.txt"]?.reason?.S).to.contain("Records[2].s3.object.sequencer");
       // An invalid row never replaces one already there.
       expect(puts().find((p) => p.Item?.status?.S === "invalid")?.ConditionExpression).to.equal(
@@ -224,23 +227,148 @@ describe("processUploads", () => {
       expect(() => parseS3EventRecords(many)).to.throw(/Records: expected at most 100 records/);
     });
 
-    it("caps the error message, so 10,000 failures still fit a dead letter (256 KiB), naming how many", () => {
-      const failures = Array.from({ length: 10_000 }, (_, index) => ({
-        index,
-        key: `uploads/${"k".repeat(900)}-${index}.txt`,
-        error: new Error(`ProvisionedThroughputExceededException: ${"x".repeat(2000)}`),
-      }));
-      const error = new RecordProcessingError(failures, 10_000);
-      expect(error.message.length).to.be.at.most(MAX_ERROR_MESSAGE);
-      expect(error.message).to.match(/^10000 of 10000 records failed: Records\[0\]/);
-      expect(error.message).to.match(/… and \d+ more$/);
-      // What Lambda puts in the invocation record: errorMessage, errorType, the stack trace.
+    it("records a sequencer longer than it is compared at, or a key longer than S3 allows, as invalid instead of retrying", async () => {
+      // Prepare: both would throw on every attempt (a RangeError, S3's KeyTooLongError).
+      const longSequencer = putEvent("b", "uploads/long-sequencer.txt", "A".repeat(65)).Records[0];
+      const longKey = putEvent("b", `uploads/${"k".repeat(1100)}.txt`, "0A").Records[0];
+      // Act
+      const result = await processSplitEvent(
+        parseS3EventRecords({ Records: [longSequencer, longKey] }),
+        deps(),
+      );
+      // Assess
+      expect(result.outcomes).to.deep.equal(["invalid", "invalid"]);
+      expect(s3Mock.commandCalls(HeadObjectCommand)).to.have.length(0);
+      expect(puts().map((p) => [p.Item?.status?.S, p.Item?.reason?.S])).to.deep.equal([
+        [
+          "invalid",
+          "Invalid S3 event: Records[0].s3.object.sequencer: is longer than the 64 digits sequencers are compared at",
+        ],
+        [
+          "invalid",
+          "Invalid S3 event: Records[1].s3.object.key: is longer than the 1024 bytes S3 allows, so no object has it",
+        ],
+      ]);
+    });
+
+    it("writes an invalid row for a record that names a key but no bucket (rows are keyed by file_key alone)", async () => {
+      const record = putEvent("b", "uploads/no+bucket.txt", "0A").Records[0] as unknown as {
+        s3: { bucket?: unknown };
+      };
+      delete record.s3.bucket;
+      const result = await processSplitEvent(parseS3EventRecords({ Records: [record] }), deps());
+      expect(result.outcomes).to.deep.equal(["invalid"]);
+      const item = puts()[0]?.Item;
+      expect(item).to.deep.include({ file_key: { S: "uploads/no bucket.txt" }, status: { S: "invalid" } });
+      expect(item).to.not.have.property("bucket_name");
+      expect(item?.reason?.S).to.contain("Records[0].s3.bucket");
+    });
+
+    it("logs, skips and counts a record no row can be keyed by: no key, or a key longer than a row key may be", async () => {
+      // Prepare: a good record, one without a key, one whose key is over DynamoDB's 2,048 bytes.
+      const logger = { info: sinon.spy(), warn: sinon.spy(), error: sinon.spy(), debug: sinon.spy() };
+      const noKey = structuredClone(putEvent("b", "x", "0A").Records[0]) as unknown as {
+        s3: { object: { key?: unknown } };
+      };
+      delete noKey.s3.object.key;
+      const hugeKey = putEvent("b", `uploads/${"%E6%97%A5".repeat(700)}`, "0A").Records[0];
+      const event = { Records: [putEvent("b", "uploads/good.txt", "0A").Records[0], noKey, hugeKey] };
+      // Act
+      const result = await processSplitEvent(
+        parseS3EventRecords(event),
+        deps({ logger: logger as unknown as ProcessUploadsDeps["logger"] }),
+      );
+      // Assess
+      expect(result.outcomes).to.deep.equal(["processed", "skipped-invalid", "skipped-invalid"]);
+      expect(result.counts).to.deep.equal({
+        processed: 1,
+        missing: 0,
+        invalid: 0,
+        "skipped-stale": 0,
+        "skipped-invalid": 2,
+      });
+      expect(puts().map((p) => p.Item?.file_key?.S)).to.deep.equal(["uploads/good.txt"]);
+      const skipped = logger.error.getCalls().map((c) => c.args);
+      expect(skipped.map(([message, fields]) => [message, fields.record_index])).to.deep.equal([
+        ["skipped a record that names no object", 1],
+        ["skipped a record that names no object", 2],
+      ]);
+      expect(skipped[0]?.[1].reason).to.contain("Records[1].s3.object.key");
+      expect(skipped[1]?.[1].reason).to.contain("Records[2].s3.object.key: is longer than the 1024 bytes");
+      expect(JSON.stringify(skipped)).to.not.contain("日日日");
+      expect(logger.info.calledWith("processed event", { records: 3, failed: 0, outcomes: result.counts })).to
+        .be.true;
+    });
+
+    it("caps the error of 10,000 failing records in bytes, naming how many failed, well inside a dead letter", async () => {
+      // Prepare: every write fails, with a message of three-byte characters (a cap in characters triples).
+      dynamoMock.on(PutItemCommand).rejects(
+        Object.assign(new Error(`スループット超過 ${"あ".repeat(600)}`), {
+          name: "ProvisionedThroughputExceededException",
+        }),
+      );
+      const records = Array.from(
+        { length: 10_000 },
+        (_, i) => putEvent("b", `uploads/${"日本語".repeat(60)}-${i}.txt`, "0A").Records[0],
+      );
+      // Act
+      const error = await processUploads(parseS3Event({ Records: records }), deps({ concurrency: 64 })).then(
+        () => expect.fail("expected a RecordProcessingError"),
+        (e: unknown) => e as RecordProcessingError,
+      );
+      // Assess
+      expect(error).to.be.instanceOf(RecordProcessingError);
+      expect(error.failures).to.have.length(10_000);
+      expect(Buffer.byteLength(error.message)).to.be.at.most(MAX_ERROR_MESSAGE_BYTES);
+      expect(MAX_ERROR_MESSAGE_BYTES).to.be.at.most(16 * 1024);
+      expect(error.message).to.match(/^10000 of 10000 records failed: Records\[0\] "uploads\/日本語/);
+      const listed = error.message.split("; ").length - 1;
+      expect(error.message).to.match(new RegExp(`; … and ${10_000 - listed} more$`));
+      // What Lambda puts in the invocation record for the error: errorType, errorMessage, the stack trace.
       const responsePayload = JSON.stringify({
         errorType: error.name,
         errorMessage: error.message,
         trace: (error.stack ?? "").split("\n"),
       });
-      expect(Buffer.byteLength(responsePayload)).to.be.below(256 * 1024);
+      expect(Buffer.byteLength(responsePayload)).to.be.below(3 * MAX_ERROR_MESSAGE_BYTES);
+    });
+
+    it("fits an event of the most records it takes, every one failing, with its error, in one dead letter (256 KiB)", async () => {
+      // Prepare
+      dynamoMock.on(PutItemCommand).rejects(new Error("ServiceUnavailable"));
+      const event = {
+        Records: Array.from({ length: MAX_S3_RECORDS }, (_, i) => {
+          const [record] = loadEvent("s3-put").Records;
+          if (!record) throw new Error("fixture");
+          record.s3.object.key = `uploads/${"%E6%97%A5".repeat(20)}-${i}.txt`;
+          return record;
+        }),
+      };
+      // Act
+      const error = await processSplitEvent(parseS3EventRecords(event), deps()).then(
+        () => expect.fail("expected a RecordProcessingError"),
+        (e: unknown) => e as RecordProcessingError,
+      );
+      // Assess: the asynchronous invocation record as Lambda sends it to an SQS on-failure destination.
+      const invocationRecord = {
+        version: "1.0",
+        timestamp: NOW.toISOString(),
+        requestContext: {
+          requestId: "e0f2d0c8-7b7a-4c1e-9b55-3f1c0f0e2a11",
+          functionArn: "arn:aws:lambda:us-east-1:123456789012:function:lambdaform-dev-s3-processor:$LATEST",
+          condition: "RetriesExhausted",
+          approximateInvokeCount: 3,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+        responsePayload: {
+          errorType: error.name,
+          errorMessage: error.message,
+          trace: error.stack?.split("\n"),
+        },
+      };
+      expect(error.message).to.match(/^100 of 100 records failed/);
+      expect(Buffer.byteLength(JSON.stringify(invocationRecord))).to.be.below(256 * 1024);
     });
 
     it("still fails the invocation for a transient error, so Lambda retries it", async () => {
