@@ -78,9 +78,18 @@ function jsonBody(body: Buffer, shape: ErrorShape): Record<string, unknown> {
  */
 function formParams(facts: RequestFacts, shape: ErrorShape): URLSearchParams {
   const params = new URLSearchParams(facts.url.search);
-  const contentType = String(header(facts.headers, "content-type") ?? "");
-  if (contentType.includes("x-www-form-urlencoded"))
-    for (const [k, v] of new URLSearchParams(facts.body.toString("utf8"))) params.append(k, v);
+  const type = mimeType(facts);
+  if (type === "multipart/form-data")
+    refuse(
+      shape,
+      "InvalidParameterCombination",
+      "query-protocol calls send a URL-encoded form, not multipart",
+    );
+  const form = type === "application/x-www-form-urlencoded" && facts.body.length > 0;
+  // moto reads the form and then ignores the URL's query entirely: both at once is refused.
+  if (form && facts.url.search !== "")
+    refuse(shape, "InvalidParameterCombination", "parameters go in the URL or in the form body, not both");
+  if (form) for (const [k, v] of new URLSearchParams(facts.body.toString("utf8"))) params.append(k, v);
   const seen = new Set<string>();
   for (const name of params.keys()) {
     const folded = name.toLowerCase();
@@ -93,6 +102,35 @@ function formParams(facts: RequestFacts, shape: ErrorShape): URLSearchParams {
     seen.add(folded);
   }
   return params;
+}
+
+/** The body's media type, lower-cased without parameters (as werkzeug reads it). */
+function mimeType(facts: RequestFacts): string {
+  return (
+    String(header(facts.headers, "content-type") ?? "")
+      .split(";")[0]
+      ?.trim()
+      .toLowerCase() ?? ""
+  );
+}
+
+/**
+ * Whether a body, read as a query string the way Python's `parse_qsl` reads it, names an Action:
+ * moto reads a JSON call's body that way when it has no form and no URL query, and an `Action`
+ * found there wins over `X-Amz-Target`.
+ */
+function bodyNamesAction(body: Buffer): boolean {
+  return body
+    .toString("utf8")
+    .split("&")
+    .some((part) => {
+      const name = part.split("=", 1)[0] ?? "";
+      try {
+        return decodeURIComponent(name.replace(/\+/g, " ")).trim().toLowerCase() === "action";
+      } catch {
+        return /action/i.test(name);
+      }
+    });
 }
 
 /** `http(s)://<host>/<12-digit account>/<queue name>`, nothing before, between or after. */
@@ -120,24 +158,26 @@ const decode = (text: string, what: string) => {
 
 /** The bucket, key and version of an `x-amz-copy-source` (`[/]bucket/key[?versionId=…]`, URL-encoded). */
 function copySource(value: string): { bucket: string; key: string; versionId?: string } {
-  const [path = "", query = ""] = value.replace(/^\//, "").split("?", 2);
+  // moto parses the header as a URL before it decodes it: a fragment (#), path parameters (;), a
+  // scheme or an authority would name another object than the one checked here.
+  if (/[#;\\]/.test(value) || /^(\/\/|[A-Za-z][A-Za-z0-9+.-]*:)/.test(value))
+    refuse("s3", "InvalidArgument", `x-amz-copy-source "${value}" must be <bucket>/<key>[?versionId=…]`);
+  const [rawPath = "", query = ""] = value.split("?", 2);
+  const path = decode(rawPath, "x-amz-copy-source").replace(/^\//, "");
   const slash = path.indexOf("/");
   if (slash <= 0 || slash === path.length - 1)
     refuse("s3", "InvalidArgument", `x-amz-copy-source "${value}" is not <bucket>/<key>`);
   const versionId = new URLSearchParams(query).get("versionId") ?? undefined;
-  return {
-    bucket: decode(path.slice(0, slash), "x-amz-copy-source"),
-    key: decode(path.slice(slash + 1), "x-amz-copy-source"),
-    ...(versionId ? { versionId } : {}),
-  };
+  return { bucket: path.slice(0, slash), key: path.slice(slash + 1), ...(versionId ? { versionId } : {}) };
 }
 
 function s3Call(facts: RequestFacts): Omit<Call, "signature"> {
-  const [rawBucket = "", ...keyParts] = facts.url.pathname.replace(/^\//, "").split("/");
-  const bucket = decode(rawBucket, "the bucket");
-  const key = decode(keyParts.join("/"), "the key");
+  // moto decodes the path before it splits off the bucket, so a %2F in the first segment is a slash.
+  const [bucket = "", ...keyParts] = decode(facts.url.pathname, "the path").replace(/^\//, "").split("/");
+  const key = keyParts.join("/");
   const q = facts.url.searchParams;
-  const context = { "aws:SecureTransport": facts.url.protocol === "https:" ? "true" : "false" };
+  // The gateway speaks plain HTTP, whatever an absolute-form request target claims.
+  const context = { "aws:SecureTransport": "false" };
   const operation = (action: string, resource: string): Operation => ({
     service: "s3",
     action,
@@ -166,15 +206,21 @@ function s3Call(facts: RequestFacts): Omit<Call, "signature"> {
       ),
     );
   }
-  if (!key && found.action === "s3:DeleteObject")
-    for (const deleted of deletedKeys(facts.body))
-      checks.push(
-        operation(
-          deleted.versionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
-          `arn:aws:s3:::${bucket}/${deleted.key}`,
-        ),
-      );
   const deleteObjects = !key && found.action === "s3:DeleteObject";
+  const deleted = deleteObjects ? deletedKeys(facts.body) : [];
+  if (deleted === undefined)
+    refuse(
+      "s3",
+      "MalformedXML",
+      "The XML you provided was not well-formed or did not validate against our published schema.",
+    );
+  for (const object of deleted)
+    checks.push(
+      operation(
+        object.versionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+        `arn:aws:s3:::${bucket}/${object.key}`,
+      ),
+    );
   return {
     operation: primary,
     // DeleteObjects itself is no IAM action: only its keys are checked.
@@ -226,8 +272,11 @@ function jsonOperation(
   const shape = errorShapeOf(service);
   if (facts.url.pathname !== "/" || facts.url.search !== "")
     refuse(shape, "InvalidParameterCombination", "a call with X-Amz-Target goes to / with no query string");
-  if (String(header(facts.headers, "content-type") ?? "").includes("x-www-form-urlencoded"))
+  const type = mimeType(facts);
+  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data")
     refuse(shape, "InvalidParameterCombination", "a call with X-Amz-Target has a JSON body, not a form");
+  if (bodyNamesAction(facts.body))
+    refuse(shape, "InvalidParameterCombination", "a call with X-Amz-Target names no Action in its body");
   const name = target.split(".").at(-1) ?? "";
   const body = jsonBody(facts.body, shape);
   const op = (action: string, resource: string, context: Operation["context"] = {}): Operation => ({
@@ -245,7 +294,7 @@ function jsonOperation(
       );
     case "monitoring":
       return [
-        op(`cloudwatch:${name}`, "*", { "cloudwatch:namespace": body.Namespace as string | undefined }),
+        op(`cloudwatch:${name}`, "*", { "cloudwatch:namespace": stringField(body, "Namespace", shape) }),
       ];
     case "sqs":
       return [op(`sqs:${name}`, sqsResource(body.QueueUrl, body.QueueName, region, account))];
@@ -259,6 +308,13 @@ function jsonOperation(
     default:
       return { unknown: `${service} ${name}` };
   }
+}
+
+/** A body field that must be a string when present. */
+function stringField(body: Record<string, unknown>, name: string, shape: ErrorShape): string | undefined {
+  const value = body[name];
+  if (value === undefined || typeof value === "string") return value;
+  refuse(shape, "ValidationException", `${name} must be a string`);
 }
 
 function sqsResource(queueUrl: unknown, queueName: unknown, region: string, account: string): string {
@@ -277,21 +333,22 @@ function dynamodbChecks(
   tableArn: string,
 ): Array<{ action: string; resource: string }> {
   const table = (value: unknown) => `${tableArn}${String(value)}`;
-  const items = Array.isArray(body.TransactItems)
-    ? (body.TransactItems as Array<Record<string, unknown>>)
-    : [];
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  const invalid = (what: string): never => refuse("json", "ValidationException", what);
+  const items = body.TransactItems === undefined ? [] : body.TransactItems;
+  if (!Array.isArray(items) || !items.every(isObject)) invalid("TransactItems must be a list of objects");
   switch (name) {
     case "BatchGetItem":
-    case "BatchWriteItem":
-      return Object.keys((body.RequestItems as object | undefined) ?? {}).map((t) => ({
-        action: name,
-        resource: table(t),
-      }));
+    case "BatchWriteItem": {
+      if (!isObject(body.RequestItems)) invalid("RequestItems must be a map of table names");
+      return Object.keys(body.RequestItems as object).map((t) => ({ action: name, resource: table(t) }));
+    }
     case "TransactGetItems":
-      return items.map((item) => ({
-        action: "GetItem",
-        resource: table((item.Get as Record<string, unknown> | undefined)?.TableName),
-      }));
+      return (items as Array<Record<string, unknown>>).map((item) => {
+        if (!isObject(item.Get)) invalid("each TransactItems entry needs a Get");
+        return { action: "GetItem", resource: table((item.Get as Record<string, unknown>).TableName) };
+      });
     case "TransactWriteItems": {
       const kinds: Record<string, string> = {
         Put: "PutItem",
@@ -299,12 +356,12 @@ function dynamodbChecks(
         Delete: "DeleteItem",
         ConditionCheck: "ConditionCheckItem",
       };
-      return items.flatMap((item) =>
-        Object.entries(item).flatMap(([kind, spec]) =>
-          kinds[kind]
-            ? [{ action: kinds[kind], resource: table((spec as Record<string, unknown>)?.TableName) }]
-            : [{ action: `TransactWriteItems (${kind})`, resource: "*" }],
-        ),
+      return (items as Array<Record<string, unknown>>).flatMap((item) =>
+        Object.entries(item).map(([kind, spec]) => {
+          if (!Object.hasOwn(kinds, kind) || !isObject(spec))
+            invalid(`a TransactItems entry has no ${Object.keys(kinds).join(", ")} object`);
+          return { action: kinds[kind] ?? "", resource: table((spec as Record<string, unknown>).TableName) };
+        }),
       );
     }
     default: {

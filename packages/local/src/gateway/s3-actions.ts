@@ -142,6 +142,9 @@ export function s3Action(
   const sub = subresources[0] ?? (onObject && query.has("uploadId") ? "uploadId" : "");
   const table = onObject ? OBJECT : BUCKET;
   const entry = Object.hasOwn(table, sub) ? table[sub]?.[upper] : undefined;
+  // An UploadPart names its part; moto runs a PUT with ?uploadId and no part as a plain PutObject.
+  if (onObject && sub === "uploadId" && upper === "PUT" && !query.has("partNumber"))
+    return { unknown: "PUT of ?uploadId without partNumber" };
   if (!entry)
     return {
       unknown: sub ? `${method} of the ${level} sub-resource ?${sub}` : `${method} of a ${level}`,
@@ -153,23 +156,61 @@ export function s3Action(
   return { action };
 }
 
-/** The keys (and versions) a DeleteObjects body names: S3 checks each one. */
-export function deletedKeys(body: Buffer): Array<{ key: string; versionId?: string }> {
-  const text = body.toString("utf8");
-  const xmlText = (s: string) =>
-    s
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&quot;/g, '"')
-      .replace(/&apos;/g, "'")
-      .replace(/&#(x?)([0-9a-fA-F]+);/g, (_, hex: string, n: string) =>
-        String.fromCodePoint(Number.parseInt(n, hex ? 16 : 10)),
-      )
-      .replace(/&amp;/g, "&");
-  return [...text.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => {
-    const inner = m[1] ?? "";
-    const key = /<Key>([\s\S]*?)<\/Key>/.exec(inner)?.[1];
-    const versionId = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(inner)?.[1];
-    return { key: xmlText(key ?? ""), ...(versionId ? { versionId: xmlText(versionId) } : {}) };
+/** XML character data with only the predefined and numeric entities: no markup, no CDATA. */
+const TEXT = "(?:[^<&]|&(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)*";
+const OBJECT_FIELD = new RegExp(`^\\s*<(Key|VersionId|ETag|LastModifiedTime|Size)>(${TEXT})</\\1>`);
+const QUIET = /^\s*<Quiet>\s*(?:true|false)\s*<\/Quiet>/;
+
+function xmlText(text: string): string | undefined {
+  let bad = false;
+  const out = text.replace(/&(lt|gt|amp|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g, (_, entity: string) => {
+    const named: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+    if (Object.hasOwn(named, entity)) return named[entity] ?? "";
+    const code = entity.startsWith("#x")
+      ? Number.parseInt(entity.slice(2), 16)
+      : Number.parseInt(entity.slice(1), 10);
+    if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) bad = true;
+    return bad ? "" : String.fromCodePoint(code);
   });
+  return bad ? undefined : out;
+}
+
+/**
+ * The keys (and versions) a DeleteObjects body names: S3 checks each one. The body must be the
+ * plain shape the API Reference gives (`<Delete>` with `<Quiet>` and `<Object>`s of `<Key>`,
+ * `<VersionId>`, …, whitespace between), nothing else: comments, CDATA, attributes, processing
+ * instructions or other elements make XML parsers disagree on the keys, and the gateway must
+ * check the keys moto deletes. Undefined for anything else (answered MalformedXML).
+ */
+export function deletedKeys(body: Buffer): Array<{ key: string; versionId?: string }> | undefined {
+  let rest = body.toString("utf8").replace(/^\s*<\?xml version="1\.0"(?: encoding="UTF-8")?\s*\?>/i, "");
+  const open = /^\s*<Delete(?:\s+xmlns="[^"<>&]*")?\s*>/.exec(rest);
+  if (!open) return undefined;
+  rest = rest.slice(open[0].length);
+  const keys: Array<{ key: string; versionId?: string }> = [];
+  for (;;) {
+    const quiet = QUIET.exec(rest);
+    if (quiet) {
+      rest = rest.slice(quiet[0].length);
+      continue;
+    }
+    const object = /^\s*<Object>/.exec(rest);
+    if (!object) break;
+    rest = rest.slice(object[0].length);
+    const fields = new Map<string, string>();
+    for (let field = OBJECT_FIELD.exec(rest); field; field = OBJECT_FIELD.exec(rest)) {
+      const [whole, name = "", raw = ""] = field;
+      const value = xmlText(raw);
+      if (fields.has(name) || value === undefined) return undefined;
+      fields.set(name, value);
+      rest = rest.slice(whole.length);
+    }
+    const close = /^\s*<\/Object>/.exec(rest);
+    const key = fields.get("Key");
+    if (!close || key === undefined) return undefined;
+    rest = rest.slice(close[0].length);
+    const versionId = fields.get("VersionId");
+    keys.push({ key, ...(versionId ? { versionId } : {}) });
+  }
+  return /^\s*<\/Delete>\s*$/.test(rest) ? keys : undefined;
 }

@@ -57,13 +57,16 @@ export function parseSignature(
   const authorizations = rawHeaders.filter(
     (name, i) => i % 2 === 0 && name.toLowerCase() === "authorization",
   );
-  const header = headers.authorization;
+  // Only a SigV4 header claims a signature: `Bearer …` and other schemes are an API's business.
+  const header = /^\s*AWS4-/i.test(headers.authorization ?? "") ? headers.authorization : undefined;
   const query = url.searchParams;
   const authKeys = [...query.keys()].filter((key) => QUERY_AUTH_KEY.test(key));
-  if (header === undefined && authKeys.length === 0) return undefined;
+  // A presigned request names its credential or algorithm; a stray X-Amz-Signature is a parameter.
+  const presigned = authKeys.some((key) => /^x-amz-(credential|algorithm)$/i.test(key));
+  if (header === undefined && !presigned) return undefined;
   const shape = guessShape(header ?? query.get("X-Amz-Credential") ?? "");
   if (authorizations.length > 1) refuse(shape, "InvalidRequest", "more than one Authorization header");
-  if (header !== undefined && authKeys.length > 0)
+  if (header !== undefined && presigned)
     refuse(
       shape,
       "InvalidRequest",
@@ -92,6 +95,9 @@ function headerSignature(header: string, shape: ErrorShape): Signature {
   if (!match)
     refuse(shape, "IncompleteSignature", "the Authorization header must start with AWS4-HMAC-SHA256", 403);
   const parts = new Map<string, string>();
+  // moto takes the service from the first part: it must be the Credential.
+  if (!/^Credential=/.test(match[1] ?? ""))
+    refuse(shape, "IncompleteSignature", "the Authorization header must name its Credential first", 403);
   for (const part of (match[1] ?? "").split(",")) {
     const [name = "", ...rest] = part.trim().split("=");
     if (!["Credential", "SignedHeaders", "Signature"].includes(name) || rest.length === 0)

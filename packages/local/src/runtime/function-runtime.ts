@@ -274,7 +274,7 @@ export class FunctionRuntime {
   invokeAsync(event: unknown): { requestId: string; completion: Promise<AsyncOutcome> } {
     const { requestId, completion } = this.events.start(event);
     this.inFlight.add(completion);
-    void completion.finally(() => this.inFlight.delete(completion));
+    void completion.finally(() => this.inFlight.delete(completion)).catch(() => {});
     return { requestId, completion };
   }
 

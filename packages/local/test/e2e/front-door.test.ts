@@ -45,6 +45,18 @@ const deployed: Deployed = {
                 Resource: "arn:aws:s3:::data/uploads/*",
               },
               {
+                Sid: "ImagesAnywhere",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::data/*.jpg",
+              },
+              {
+                Sid: "DeleteUploads",
+                Effect: "Allow",
+                Action: "s3:DeleteObject",
+                Resource: "arn:aws:s3:::data/uploads/*",
+              },
+              {
                 Sid: "WriteRows",
                 Effect: "Allow",
                 Action: "dynamodb:PutItem",
@@ -547,6 +559,137 @@ describe("the gateway's front door: loopback, same-site, capped, and authorizing
       } finally {
         await s3.send(new DeleteBucketPolicyCommand({ Bucket: "data" }));
       }
+    });
+
+    it("refuses what moto would read otherwise: an Action in a JSON body, a form beside a URL query, multipart", async () => {
+      // moto reads a JSON body as a query string when nothing else gives it one; its Action wins.
+      for (const [target, service, body] of [
+        [
+          "DynamoDB_20120810.PutItem",
+          "dynamodb",
+          '{"TableName":"Rows","Item":{"k":{"S":"x"}},"z":"&Action=DeleteTable&"}',
+        ],
+        [
+          "AmazonSQS.SendMessage",
+          "sqs",
+          `{"QueueUrl":"http://127.0.0.1:${gateway.port}/${ACCOUNT}/processor-dlq","MessageBody":"m","z":"&Action=DeleteQueue&"}`,
+        ],
+      ] as const) {
+        const reply = await raw("POST", "/", json(target, processor, service), body);
+        expect(reply.status, target).to.equal(400);
+        expect(reply.body).to.contain("names no Action");
+      }
+      expect(
+        await clients().dynamodb.send(new DescribeTableCommand({ TableName: "Rows" })),
+      ).to.have.nested.property("Table.TableName", "Rows");
+      // A form (any case of its media type, or multipart) beside a URL query: moto reads only the form.
+      const { ec2 } = clients();
+      const id =
+        (await ec2.send(new RunInstancesCommand({ ImageId: "ami-12345678", MinCount: 1, MaxCount: 1 })))
+          .Instances?.[0]?.InstanceId ?? "";
+      for (const type of ["Application/X-WWW-Form-Urlencoded", "multipart/form-data; boundary=B"]) {
+        const body = type.startsWith("multipart")
+          ? `--B\r\nContent-Disposition: form-data; name="Action"\r\n\r\nTerminateInstances\r\n--B\r\nContent-Disposition: form-data; name="InstanceId.1"\r\n\r\n${id}\r\n--B--\r\n`
+          : `Action=TerminateInstances&Version=2016-11-15&InstanceId.1=${id}`;
+        const reply = await raw(
+          "POST",
+          "/?Action=DescribeInstances&Version=2016-11-15",
+          [
+            ["Authorization", auth(monitor, "ec2")],
+            ["Content-Type", type],
+          ],
+          body,
+        );
+        expect(reply.status, type).to.equal(400);
+      }
+      const state = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+      expect(state.Reservations?.[0]?.Instances?.[0]?.State?.Name).to.equal("running");
+    });
+
+    it("reads a DeleteObjects body only in its plain shape, and a copy source only as <bucket>/<key>", async () => {
+      const deleteObjects = (body: string) =>
+        raw(
+          "POST",
+          "/data?delete",
+          [
+            ["Authorization", auth(processor, "s3")],
+            ["Content-Type", "application/xml"],
+          ],
+          body,
+        );
+      for (const body of [
+        "<Delete><Object><!--<Key>uploads/a</Key>--><Key>secret.txt</Key></Object></Delete>",
+        '<Delete><Object><Key>uploads/a</Key></Object><Object a="1"><Key>secret.txt</Key></Object></Delete>',
+        "<Delete><Object><Key><![CDATA[secret.txt]]></Key></Object></Delete>",
+        "<Delete><Object><Key>&#xFFFFFFF;</Key></Object></Delete>",
+      ]) {
+        const reply = await deleteObjects(body);
+        expect(reply.status, body).to.equal(400);
+        expect(reply.body).to.contain("<Code>MalformedXML</Code>");
+      }
+      // The plain shape is checked per key.
+      const plain = await deleteObjects(
+        '<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>uploads/a</Key></Object><Object><Key>secret.txt</Key></Object><Quiet>true</Quiet></Delete>',
+      );
+      expect(plain.status).to.equal(403);
+      expect(plain.body).to.contain("s3:DeleteObject on resource: arn:aws:s3:::data/secret.txt");
+      for (const source of [
+        "data/secret.txt#.jpg",
+        "data/secret.txt;.jpg",
+        "//data/secret.txt",
+        "http:data/secret.txt",
+      ]) {
+        const copy = await raw("PUT", "/data/uploads/stolen.txt", [
+          ["Authorization", auth(processor, "s3")],
+          ["x-amz-copy-source", source],
+        ]);
+        expect(copy.status, source).to.equal(400);
+      }
+      const secret = await clients().s3.send(new ListBucketsCommand({}));
+      expect(secret.Buckets?.map((b) => b.Name)).to.include("data");
+      // A %2F in the bucket segment is the object moto reads: checked as s3:GetObject on it.
+      const slash = await raw("GET", "/data%2Fsecret.txt", [["Authorization", auth(processor, "s3")]]);
+      expect(slash.status).to.equal(403);
+      expect(slash.body).to.contain("s3:GetObject on resource: arn:aws:s3:::data/secret.txt");
+    });
+
+    it("answers crafted shapes with a 400 naming the field, never a 500", async () => {
+      const cases: Array<[string, string, string]> = [
+        ["DynamoDB_20120810.TransactWriteItems", "dynamodb", '{"TransactItems":[null]}'],
+        ["DynamoDB_20120810.TransactGetItems", "dynamodb", '{"TransactItems":[{}]}'],
+        ["DynamoDB_20120810.TransactWriteItems", "dynamodb", '{"TransactItems":[{"constructor":{}}]}'],
+        ["DynamoDB_20120810.BatchWriteItem", "dynamodb", '{"RequestItems":[1]}'],
+        ["GraniteServiceVersion20100801.PutMetricData", "monitoring", '{"Namespace":{"a":1}}'],
+      ];
+      for (const [target, service, body] of cases) {
+        const reply = await raw("POST", "/", json(target, processor, service), body);
+        expect(reply.status, `${target} ${body}`).to.equal(400);
+      }
+      const unordered = await raw("GET", "/", [
+        [
+          "Authorization",
+          `SignedHeaders=host, Credential=test/20261201/us-east-1/s3/aws4_request, Signature=${"0".repeat(64)}`.replace(
+            /^/,
+            "AWS4-HMAC-SHA256 ",
+          ),
+        ],
+      ]);
+      expect(unordered.status).to.equal(403);
+      const partless = await raw(
+        "PUT",
+        "/data/uploads/b.txt?uploadId=1",
+        [["Authorization", auth(processor, "s3")]],
+        "x",
+      );
+      expect(partless.status).to.equal(403);
+      expect(partless.body).to.contain("without partNumber");
+    });
+
+    it("leaves other Authorization schemes to API Gateway routes: Bearer is the function's business", async () => {
+      const bearer = await raw("GET", "/prod/hello", [["Authorization", "Bearer abc"]]);
+      expect(bearer.status).to.equal(201);
+      const stray = await raw("GET", "/prod/hello?X-Amz-Signature=1");
+      expect(stray.status).to.equal(201);
     });
 
     it("denies functions what it does not recognise, naming the operation", async () => {
