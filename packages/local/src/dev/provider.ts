@@ -50,22 +50,31 @@ export class ProviderProcess {
   }
 
   stop(): void {
-    this.child?.kill("SIGTERM");
+    // Closing its stdin is what stops it (see start()).
+    this.child?.stdin?.end();
     this.child = undefined;
     this.reattach = undefined;
   }
 
   private start(): Promise<string> {
-    const child = spawn(this.binary, ["-debug"], {
-      cwd: this.cwd,
-      env: this.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    // The provider in debug mode outlives a parent that was killed. A shell runs it with a watcher
+    // that kills it once this process's end of a pipe closes: on stop(), and however this process
+    // ends (SIGKILL included). The shell exits when the provider does.
+    const child = spawn(
+      "/bin/sh",
+      // (fd 3: an asynchronous list's stdin is /dev/null in a shell without job control.)
+      [
+        "-c",
+        'exec 3<&0; "$0" -debug </dev/null & p=$!; { read _ <&3; kill "$p" 2>/dev/null; } & wait "$p"',
+        this.binary,
+      ],
+      { cwd: this.cwd, env: this.env, stdio: ["pipe", "pipe", "pipe"] },
+    );
     this.child = child;
     return new Promise((resolve, reject) => {
       let output = "";
       const timer = setTimeout(() => {
-        child.kill("SIGKILL");
+        child.stdin?.end();
         reject(
           new Error(
             `the AWS provider did not start in ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-2000)}`,
