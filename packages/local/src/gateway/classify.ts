@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { type ErrorShape, errorShapeOf, refuse } from "./aws-error.ts";
-import { deletedKeys, s3Action } from "./s3-actions.ts";
+import { dynamodbChecks } from "./dynamodb-checks.ts";
+import { s3Call } from "./s3-call.ts";
 import { parseSignature, type Signature } from "./sigv4.ts";
 
 /** One AWS API call, as IAM sees it. */
@@ -148,87 +149,6 @@ function queueArn(queueUrl: string, region: string): string {
   return `arn:aws:sqs:${region}:${parts[1]}:${parts[2]}`;
 }
 
-const decode = (text: string, what: string) => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    refuse("s3", "InvalidURI", `Couldn't parse the specified URI: ${what} has a malformed % escape.`);
-  }
-};
-
-/** The bucket, key and version of an `x-amz-copy-source` (`[/]bucket/key[?versionId=…]`, URL-encoded). */
-function copySource(value: string): { bucket: string; key: string; versionId?: string } {
-  // moto parses the header as a URL before it decodes it: a fragment (#), path parameters (;), a
-  // scheme or an authority would name another object than the one checked here.
-  if (/[#;\\]/.test(value) || /^(\/\/|[A-Za-z][A-Za-z0-9+.-]*:)/.test(value))
-    refuse("s3", "InvalidArgument", `x-amz-copy-source "${value}" must be <bucket>/<key>[?versionId=…]`);
-  const [rawPath = "", query = ""] = value.split("?", 2);
-  const path = decode(rawPath, "x-amz-copy-source").replace(/^\//, "");
-  const slash = path.indexOf("/");
-  if (slash <= 0 || slash === path.length - 1)
-    refuse("s3", "InvalidArgument", `x-amz-copy-source "${value}" is not <bucket>/<key>`);
-  const versionId = new URLSearchParams(query).get("versionId") ?? undefined;
-  return { bucket: path.slice(0, slash), key: path.slice(slash + 1), ...(versionId ? { versionId } : {}) };
-}
-
-function s3Call(facts: RequestFacts): Omit<Call, "signature"> {
-  // moto decodes the path before it splits off the bucket, so a %2F in the first segment is a slash.
-  const [bucket = "", ...keyParts] = decode(facts.url.pathname, "the path").replace(/^\//, "").split("/");
-  const key = keyParts.join("/");
-  const q = facts.url.searchParams;
-  // The gateway speaks plain HTTP, whatever an absolute-form request target claims.
-  const context = { "aws:SecureTransport": "false" };
-  const operation = (action: string, resource: string): Operation => ({
-    service: "s3",
-    action,
-    resource,
-    context,
-  });
-  if (!bucket) {
-    const listing = facts.method.toUpperCase() === "GET" && [...q.keys()].every((k) => k === "x-id");
-    return listing
-      ? { operation: operation("s3:ListAllMyBuckets", "*"), checks: [operation("s3:ListAllMyBuckets", "*")] }
-      : { checks: [], unrecognised: `${facts.method} of the S3 service root` };
-  }
-  const source = header(facts.headers, "x-amz-copy-source");
-  const found = s3Action(facts.method, q, key !== "", source !== undefined);
-  const s3: S3Target = { bucket, ...(key ? { key } : {}) };
-  if ("unknown" in found) return { checks: [], unrecognised: `S3 ${found.unknown}`, s3 };
-  const primary = operation(found.action, key ? `arn:aws:s3:::${bucket}/${key}` : `arn:aws:s3:::${bucket}`);
-  const checks = [primary];
-  if (source !== undefined && key) {
-    // CopyObject and UploadPartCopy read their source: s3:GetObject(Version) on it.
-    const from = copySource(source);
-    checks.push(
-      operation(
-        from.versionId ? "s3:GetObjectVersion" : "s3:GetObject",
-        `arn:aws:s3:::${from.bucket}/${from.key}`,
-      ),
-    );
-  }
-  const deleteObjects = !key && found.action === "s3:DeleteObject";
-  const deleted = deleteObjects ? deletedKeys(facts.body) : [];
-  if (deleted === undefined)
-    refuse(
-      "s3",
-      "MalformedXML",
-      "The XML you provided was not well-formed or did not validate against our published schema.",
-    );
-  for (const object of deleted)
-    checks.push(
-      operation(
-        object.versionId ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
-        `arn:aws:s3:::${bucket}/${object.key}`,
-      ),
-    );
-  return {
-    operation: primary,
-    // DeleteObjects itself is no IAM action: only its keys are checked.
-    checks: deleteObjects ? checks.slice(1) : checks,
-    s3: found.write && key ? { bucket, key, write: found.write } : s3,
-  };
-}
-
 /**
  * Reads a signed AWS API call once: who signed it, and its IAM action, resource and condition keys
  * for the services this system's functions call (the operation is undefined for anything else, and
@@ -320,62 +240,6 @@ function stringField(body: Record<string, unknown>, name: string, shape: ErrorSh
 function sqsResource(queueUrl: unknown, queueName: unknown, region: string, account: string): string {
   if (queueUrl !== undefined) return queueArn(String(queueUrl), region);
   return typeof queueName === "string" ? `arn:aws:sqs:${region}:${account}:${queueName}` : "*";
-}
-
-/**
- * What IAM checks for a DynamoDB call, per table: each table of a batch, and for a transaction
- * the item action of each of its items (the Service Authorization Reference's dependent actions).
- * PartiQL statements name their tables in SQL; those stay unrecognised.
- */
-function dynamodbChecks(
-  name: string,
-  body: Record<string, unknown>,
-  tableArn: string,
-): Array<{ action: string; resource: string }> {
-  const table = (value: unknown) => `${tableArn}${String(value)}`;
-  const isObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
-  const invalid = (what: string): never => refuse("json", "ValidationException", what);
-  const items = body.TransactItems === undefined ? [] : body.TransactItems;
-  if (!Array.isArray(items) || !items.every(isObject)) invalid("TransactItems must be a list of objects");
-  switch (name) {
-    case "BatchGetItem":
-    case "BatchWriteItem": {
-      if (!isObject(body.RequestItems)) invalid("RequestItems must be a map of table names");
-      return Object.keys(body.RequestItems as object).map((t) => ({ action: name, resource: table(t) }));
-    }
-    case "TransactGetItems":
-      return (items as Array<Record<string, unknown>>).map((item) => {
-        if (!isObject(item.Get)) invalid("each TransactItems entry needs a Get");
-        return { action: "GetItem", resource: table((item.Get as Record<string, unknown>).TableName) };
-      });
-    case "TransactWriteItems": {
-      const kinds: Record<string, string> = {
-        Put: "PutItem",
-        Update: "UpdateItem",
-        Delete: "DeleteItem",
-        ConditionCheck: "ConditionCheckItem",
-      };
-      return (items as Array<Record<string, unknown>>).flatMap((item) =>
-        Object.entries(item).map(([kind, spec]) => {
-          if (!Object.hasOwn(kinds, kind) || !isObject(spec))
-            invalid(`a TransactItems entry has no ${Object.keys(kinds).join(", ")} object`);
-          return { action: kinds[kind] ?? "", resource: table((spec as Record<string, unknown>).TableName) };
-        }),
-      );
-    }
-    default: {
-      if (typeof body.TableName === "string")
-        return [
-          {
-            action: name,
-            resource: `${table(body.TableName)}${typeof body.IndexName === "string" ? `/index/${body.IndexName}` : ""}`,
-          },
-        ];
-      if (typeof body.ResourceArn === "string") return [{ action: name, resource: body.ResourceArn }];
-      return [{ action: name, resource: "*" }];
-    }
-  }
 }
 
 /** A query-protocol call: `Action` exactly once, in the URL or the form body. */
