@@ -172,7 +172,12 @@ async function processRecord(
     }
     throw error;
   }
-  deps.logger.info("recorded upload", { file_key: key, bucket_name: bucket, status });
+  deps.logger.info("recorded upload", {
+    file_key: key,
+    bucket_name: bucket,
+    status,
+    sequencer: record.s3.object.sequencer,
+  });
   return status;
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type FaultCounters, type Faults, parseFaultSettings } from "../gateway/faults.ts";
 import type { Routing } from "../gateway/routing.ts";
 import { jsonReply, type Reply } from "../http/reply.ts";
 import { type NameKind, UnknownNameError } from "../names.ts";
@@ -49,9 +50,92 @@ export async function fireRule(routing: Routing, ruleName: string): Promise<Trig
 /** An unknown name, as the control API answers it (404), so the client can raise the same error. */
 type UnknownNameBody = { message: string; unknown: { kind: NameKind; value: string; choices: string[] } };
 
-/** What the control routes reach beyond the routing: the stack's dead-letter queues. */
+/** What a plan of the deployed stack against Terraform's state and moto would change. */
+export interface PlanCheck {
+  /** Resources the plan would create, update, replace or delete: `<action> <address>`. */
+  readonly changes: ReadonlyArray<string>;
+  /** Resources that changed outside Terraform (found by the plan's refresh). */
+  readonly drift: ReadonlyArray<string>;
+}
+
+type PlanEntry = {
+  address?: string;
+  type?: string;
+  change?: { actions?: string[]; before?: unknown; after?: unknown };
+};
+
+/** Null, "", [] and {} (also nested): a refresh often reads one back where the state holds another. */
+function empty(value: unknown): boolean {
+  if (value === null || value === undefined || value === "") return true;
+  if (Array.isArray(value)) return value.every(empty);
+  if (typeof value === "object") return Object.values(value).every(empty);
+  return false;
+}
+
+/**
+ * Attributes a separate resource manages (`aws_iam_role_policy`, `aws_s3_bucket_policy`, …): a
+ * refresh reads them back into the parent resource, which Terraform then reports as drift on every
+ * plan, for moto as for AWS.
+ */
+const MANAGED_ELSEWHERE: Readonly<Record<string, ReadonlyArray<string>>> = {
+  aws_iam_role: ["inline_policy", "managed_policy_arns"],
+  aws_s3_bucket: [
+    "policy",
+    "server_side_encryption_configuration",
+    "versioning",
+    "lifecycle_rule",
+    "logging",
+    "cors_rule",
+    "acl",
+    "grant",
+    "website",
+    "replication_configuration",
+    "object_lock_configuration",
+  ],
+};
+
+/** The attributes whose values differ, an empty value of one kind being the same as another. */
+function changedAttributes(before: unknown, after: unknown, type = ""): string[] {
+  const elsewhere = MANAGED_ELSEWHERE[type] ?? [];
+  const b = (before ?? {}) as Record<string, unknown>;
+  const a = (after ?? {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(b), ...Object.keys(a)])].filter(
+    (k) =>
+      !elsewhere.includes(k) &&
+      !(empty(b[k]) && empty(a[k])) &&
+      JSON.stringify(b[k]) !== JSON.stringify(a[k]),
+  );
+}
+
+/**
+ * Reads a plan's `terraform show -json`: every change but no-op and read, and the resources that
+ * changed outside Terraform. A refresh that reads back an empty value of another kind (null for
+ * [], the provider's normalising) is not drift: each drifted resource names its changed attributes.
+ */
+export function planCheckOf(plan: Record<string, unknown>): PlanCheck {
+  const entries = (list: unknown) =>
+    ((list as PlanEntry[] | undefined) ?? []).filter(
+      (e) => !(e.change?.actions ?? []).every((a) => a === "no-op" || a === "read"),
+    );
+  return {
+    changes: entries(plan.resource_changes).map((e) => `${e.change?.actions?.join("/")} ${e.address}`),
+    drift: entries(plan.resource_drift).flatMap((e) => {
+      const changed = changedAttributes(e.change?.before, e.change?.after, e.type);
+      return changed.length === 0 ? [] : [`${e.address} (${changed.join(", ")})`];
+    }),
+  };
+}
+
+/** What the control routes reach beyond the routing. */
 export interface ControlServices {
+  /** The stack's dead-letter queues. */
   readonly deadLetters: StackDeadLetters;
+  /** Fault injection, present only under `pnpm dev --faults`. */
+  readonly faults?: Faults;
+  /** A real terraform plan (with refresh) of what is deployed: does state agree with moto? */
+  readonly plan?: () => Promise<PlanCheck>;
+  /** Asynchronous events accepted and not yet ended (queued, running, waiting for a retry). */
+  readonly queued?: () => number;
 }
 
 /** A control request: its path under `/_lambdaform/`, method and body. */
@@ -83,12 +167,22 @@ export async function handleControl(
   services: ControlServices,
 ): Promise<Reply | undefined> {
   const { path } = request;
-  if (path === "health") return jsonReply(200, { ok: true, ready: routing !== undefined });
+  if (path === "health")
+    return jsonReply(200, {
+      ok: true,
+      ready: routing !== undefined,
+      ...(services.queued ? { queued: services.queued() } : {}),
+    });
+  if (path === "faults") return faultsRoute(request, services.faults);
   const trigger = /^trigger\/(.+)$/.exec(path);
   const invoke = /^invoke\/(.+)$/.exec(path);
-  if (!trigger && !invoke && path !== "dlq" && path !== "dlq/redrive") return undefined;
+  if (!trigger && !invoke && !["dlq", "dlq/redrive", "plan"].includes(path)) return undefined;
   if (!routing) return notReady();
   try {
+    if (path === "plan")
+      return services.plan
+        ? jsonReply(200, await services.plan())
+        : jsonReply(404, { message: "no plan here" });
     if (trigger) return jsonReply(200, await fireRule(routing, decodeURIComponent(trigger[1] ?? "")));
     const body = parseBody(request.body);
     if (invoke) {
@@ -110,6 +204,29 @@ export async function handleControl(
     }
     return jsonReply(500, { message: (error as Error).message });
   }
+}
+
+/**
+ * `faults`: with a body, replaces the faults (`{}` clears them; see {@link parseFaultSettings});
+ * answers what is set and what the faults did since. Refused unless pnpm dev runs with --faults.
+ */
+function faultsRoute(request: ControlRequest, faults: Faults | undefined): Reply {
+  if (!faults)
+    return jsonReply(403, {
+      message: "fault injection is off: start pnpm dev with --faults to use /_lambdaform/faults",
+    });
+  if (request.body.length > 0) {
+    try {
+      faults.set(parseFaultSettings(parseBody(request.body)));
+    } catch (error) {
+      return jsonReply(400, { message: (error as Error).message });
+    }
+  }
+  return jsonReply(200, {
+    faults: faults.current,
+    counters: faults.counters,
+    newestSequencers: Object.fromEntries(faults.newest),
+  });
 }
 
 /** Where a stage's `pnpm dev` keeps its data (moto's recording, Terraform state, the state file). */
@@ -202,11 +319,28 @@ export class ControlClient {
     return this.call("dlq/redrive", { queue, ids });
   }
 
+  /**
+   * Sets the faults (`{}` clears them) under `pnpm dev --faults`, or only reads them without
+   * `settings`; answers what is set and what the faults did.
+   */
+  faults(settings?: Record<string, unknown>): Promise<{
+    faults: unknown;
+    counters: FaultCounters;
+    newestSequencers: Record<string, string>;
+  }> {
+    return this.call("faults", settings);
+  }
+
+  /** A real terraform plan of the deployed stack: what it would change, and what drifted. */
+  plan(): Promise<PlanCheck> {
+    return this.call("plan", {});
+  }
+
   private async call<T>(path: string, body: unknown): Promise<T> {
     const response = await fetch(`${this.endpoint}/_lambdaform/${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const answer = (await response.json()) as Partial<UnknownNameBody> & { message?: string };
     if (response.ok) return answer as T;

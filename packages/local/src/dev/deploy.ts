@@ -40,6 +40,34 @@ interface AppliedRecord {
 /** Kept inside `.terraform/`, which a fresh copy of the stack into the working directory keeps. */
 const APPLIED_FILE = join(".terraform", "lambdaform-applied.json");
 
+/**
+ * Written before `terraform apply` runs and removed once it ended: found at a start, the last apply
+ * was killed part-way (pnpm dev SIGKILLed), so moto may hold resources Terraform's state lacks.
+ */
+const APPLYING_FILE = join(".terraform", "lambdaform-applying.json");
+
+/** An apply that was killed part-way; `firstApply`: the stack had never been deployed before it. */
+export interface InterruptedApply {
+  readonly firstApply: boolean;
+}
+
+/** The apply the last pnpm dev was killed in, if it was. */
+export function interruptedApply(workRoot: string, stack: SynthesizedStack): InterruptedApply | undefined {
+  try {
+    const record = JSON.parse(readFileSync(join(workRoot, stack.name, APPLYING_FILE), "utf8"));
+    return { firstApply: record?.firstApply === true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Forgets what Terraform deployed (its state and the records here), to deploy afresh. */
+export function forgetDeployment(workRoot: string, stack: SynthesizedStack): void {
+  const workdir = join(workRoot, stack.name);
+  for (const file of [stateFileName(stack), `${stateFileName(stack)}.backup`, APPLYING_FILE, APPLIED_FILE])
+    rmSync(join(workdir, file), { force: true });
+}
+
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 function filesUnder(dir: string): string[] {
@@ -215,6 +243,8 @@ export async function applyLocally(
   rmSync(join(workdir, APPLIED_FILE), { force: true });
   const { env, notices } = await prepareLocal(stack, workRoot, endpoint, onProgress, options.provider);
   onProgress("terraform apply");
+  const firstApply = !existsSync(join(workdir, stateFileName(stack)));
+  writeFileSync(join(workdir, APPLYING_FILE), `${JSON.stringify({ firstApply, pid: process.pid })}\n`);
   const result = await runTerraform(
     [
       "apply",
@@ -227,6 +257,8 @@ export async function applyLocally(
     ],
     { cwd: workdir, env },
   );
+  // It ended (also when it failed): Terraform wrote its state for what it did.
+  rmSync(join(workdir, APPLYING_FILE), { force: true });
   const output = readApplyOutput(result.stdout);
   if (result.code !== 0) {
     throw new Error(

@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import type { Gateway } from "../gateway/gateway.ts";
 import { buildRouting, type Routing } from "../gateway/routing.ts";
 import { functionCredentials } from "../identity.ts";
+import { EventQueue } from "../runtime/event-queue.ts";
 import { LocalRuntime } from "../runtime/local-runtime.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { Scheduler } from "../sources/schedule/scheduler.ts";
@@ -48,12 +50,20 @@ export class Deployments {
   private readonly metrics: LambdaMetrics;
   private readonly scheduler = new Scheduler();
   private readonly hot = new Map<string, HotCode>();
+  /** Async events, on disk from their acceptance to their end: nothing acknowledged is lost to a kill. */
+  private readonly queue: EventQueue;
 
   constructor(private readonly options: DeploymentsOptions) {
+    this.queue = new EventQueue(join(options.dataDir, "async-events"));
     const moto = options.gateway.motoLink.clientConfig(options.region);
     this.logs = new LogShipper(moto, (message) => options.progress(message));
     this.destination = new SqsDestination(moto, options.gateway.endpoint);
     this.metrics = new LambdaMetrics(moto, (message) => options.progress(message));
+  }
+
+  /** Asynchronous events accepted and not yet ended. */
+  get queued(): number {
+    return this.queue.running;
   }
 
   /** The routing the gateway uses now. */
@@ -83,8 +93,12 @@ export class Deployments {
       void old
         .drain()
         .then(() => old.close())
-        .finally(() => this.runtimes.delete(old));
-    }
+        .finally(() => {
+          this.runtimes.delete(old);
+          // Whatever the closed runtime left queued runs on what is deployed now.
+          this.resume(this.current().runtime, false);
+        });
+    } else this.resume(runtime, true);
     return this.routing;
   }
 
@@ -125,6 +139,7 @@ export class Deployments {
         };
       },
       destination: this.destination,
+      queue: this.queue,
       onEvent: (event) => {
         this.metrics.add(event);
         if (event.type === "notice") this.options.progress(event.message);
@@ -138,6 +153,25 @@ export class Deployments {
     });
     this.runtimes.add(runtime);
     return runtime.prepare();
+  }
+
+  /** Runs again the queued events nobody runs: at the start, those a killed pnpm dev left. */
+  private resume(runtime: LocalRuntime, atStart: boolean): void {
+    const { resumed, kept, unreadable } = runtime.resumeQueued();
+    const { progress } = this.options;
+    if (resumed > 0)
+      progress(
+        atStart
+          ? `      resumed ${resumed} asynchronous event(s) that the last pnpm dev had accepted but not finished (${this.queue.dir})`
+          : `      resumed ${resumed} asynchronous event(s) the previous deployment left queued`,
+      );
+    if (kept > 0 && atStart)
+      progress(
+        `      kept ${kept} queued event(s) of functions this stack no longer deploys in ${this.queue.dir}`,
+      );
+    if (atStart)
+      for (const u of unreadable)
+        progress(`warning: skipped ${u.file}: ${u.reason}. Fix its JSON or move it out of the queue.`);
   }
 
   /** Fires the deployment's schedules from now on, in place of the last one's. */

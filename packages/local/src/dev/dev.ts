@@ -10,13 +10,21 @@ import {
   type PersistentMoto,
   startPersistentMoto,
 } from "@lambdaform/moto";
+import { Faults } from "../gateway/faults.ts";
 import { Gateway, type GatewayOptions, type IamMode } from "../gateway/gateway.ts";
 import type { Routing } from "../gateway/routing.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
 import { sourceMapOf } from "../watch/packages.ts";
-import { handleControl, readDevState, type TriggerResult, writeDevState } from "./control.ts";
-import { type ApplyResult, applyLocally, planLocally } from "./deploy.ts";
+import {
+  type ControlServices,
+  handleControl,
+  planCheckOf,
+  readDevState,
+  type TriggerResult,
+  writeDevState,
+} from "./control.ts";
+import { type ApplyResult, applyLocally, forgetDeployment, interruptedApply, planLocally } from "./deploy.ts";
 import { Deployments } from "./deployments.ts";
 import { StackDeadLetters } from "./dlq.ts";
 import { hasState, restoredSummary, setAsideOldRecording } from "./persisted.ts";
@@ -52,6 +60,8 @@ export interface DevOptions {
   readonly hooks?: DevHooks;
   /** `--inspect`: stops a function's timeouts while a debugger holds its environment paused. */
   readonly pauses?: PauseMonitor;
+  /** `--faults`: the control API may make services unavailable and reorder S3 events. */
+  readonly faults?: boolean;
   /**
    * The repository: where the functions' packages (their source maps, for debuggers and mapped
    * stack traces) and the sources hot reload watches are.
@@ -143,14 +153,25 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   );
   try {
     step(3, `starting the gateway on 127.0.0.1:${options.port}`);
+    const faults = options.faults ? new Faults() : undefined;
+    let deployed: Deployments | undefined;
     const gateway = new Gateway({
       motoEndpoint: moto.endpoint,
       iam: options.iam,
       observe: hooks.observe,
       log: (line) => options.progress(line),
       control: (request, routing) => handleControl(request, routing, services),
+      ...(faults ? { faults } : {}),
     });
-    const services = { deadLetters: new StackDeadLetters(gateway.motoLink.clientConfig(stack.region)) };
+    const services: ControlServices = {
+      deadLetters: new StackDeadLetters(gateway.motoLink.clientConfig(stack.region)),
+      ...(faults ? { faults } : {}),
+      plan: async () => {
+        if (!deployed) throw new Error("nothing is deployed yet");
+        return planCheckOf(await plan(deployed.current().runtime.stack.dir));
+      },
+      queued: () => deployed?.queued ?? 0,
+    };
     await gateway.listen(options.port);
     cleanups.push(() => gateway.close());
 
@@ -173,7 +194,20 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       options.progress(
         `      ${moto.restored.mismatches} journal entries answered otherwise on replay (see moto.log): applying the stack again`,
       );
-    const apply = await applyStack(stack, restoring && moto.restored.mismatches === 0);
+    const interrupted = interruptedApply(join(dataDir, "terraform"), stack);
+    if (interrupted?.firstApply) {
+      // Killed in the stack's very first apply: it was never up, so nothing of the user's exists
+      // yet; moto may hold what the killed apply created and Terraform never recorded.
+      options.progress(
+        "      the last pnpm dev was killed during the stack's first terraform apply: deploying it afresh (moto emptied, that apply's state dropped)",
+      );
+      await moto.reset();
+      forgetDeployment(join(dataDir, "terraform"), stack);
+    } else if (interrupted)
+      options.progress(
+        "      the last pnpm dev was killed during a terraform apply: applying again (a resource that apply created and Terraform never recorded makes it fail with AlreadyExists; then move the data directory aside to start the stage afresh)",
+      );
+    const apply = await applyStack(stack, restoring && !interrupted && moto.restored.mismatches === 0);
     for (const notice of apply.notices) options.progress(`notice: ${notice}`);
     options.progress(`      ${applySummary(apply)}`);
 
@@ -190,6 +224,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       pauses: options.pauses,
     });
     cleanups.push(() => deployments.close());
+    deployed = deployments;
     deployments.use(stack, apply);
 
     step(6, "seeding EC2 instances and arming the schedules");
@@ -225,8 +260,10 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       );
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
-    const plan = async (otherStackDir: string) =>
-      planLocally(sameStackAt(otherStackDir), join(dataDir, "terraform"), gateway.endpoint, provider);
+    // A function declaration: the control API's plan (above) refers to it.
+    async function plan(otherStackDir: string) {
+      return planLocally(sameStackAt(otherStackDir), join(dataDir, "terraform"), gateway.endpoint, provider);
+    }
     return {
       gateway,
       moto,

@@ -3,6 +3,7 @@ import { LOCAL_ACCOUNT_ID } from "../identity.ts";
 import { S3Notifier } from "../sources/s3/notifier.ts";
 import { Authorizer, type IamMode } from "./authorizer.ts";
 import { type Call, classifySigned, type Operation, type Signature } from "./classify.ts";
+import type { Faults } from "./faults.ts";
 import { MotoLink } from "./moto-link.ts";
 import type { Routing } from "./routing.ts";
 import { type GatewayRequest, GatewayServer } from "./server.ts";
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   ) => Promise<Reply | undefined>;
   /** Sees every call moto answered (benchmarks time upload-to-row by the processor's PutItem). */
   readonly observe?: (call: ObservedCall) => void;
+  /** `pnpm dev --faults`: services made unavailable, S3 events delivered twice or out of order. */
+  readonly faults?: Faults;
 }
 
 /** An AWS API call the gateway passed to moto, with moto's answer. */
@@ -56,7 +59,7 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.moto = new MotoLink(options.motoEndpoint);
     this.authorizer = new Authorizer(this.moto, options.log);
-    this.notifier = new S3Notifier(this.moto, options.log);
+    this.notifier = new S3Notifier(this.moto, options.log, options.faults);
     this.server = new GatewayServer(
       {
         control: async (path, request) =>
@@ -111,14 +114,24 @@ export class Gateway {
       }
     }
 
+    const refusal = this.options.faults?.refusal(call);
+    if (refusal) return refusal;
     const reply = await this.moto.call(request, signature.service);
     this.options.observe?.({ operation: call.operation, requestBody: request.body, status: reply.status });
-    if (reply.status < 300) this.afterWrite(call, request, reply, routing);
+    if (reply.status < 300) await this.afterWrite(call, request, reply, routing);
     return reply;
   }
 
-  /** Keeps the caches fresh and turns acknowledged object writes into S3 event notifications. */
-  private afterWrite(call: Call, request: GatewayRequest, reply: Reply, routing: Routing | undefined): void {
+  /**
+   * Keeps the caches fresh and turns acknowledged object writes into S3 event notifications; the
+   * write is answered once its events are queued.
+   */
+  private async afterWrite(
+    call: Call,
+    request: GatewayRequest,
+    reply: Reply,
+    routing: Routing | undefined,
+  ): Promise<void> {
     const target = call.s3;
     if (!target) return;
     if (call.operation && BUCKET_CONFIG_CHANGE.test(call.operation.action)) {
@@ -127,7 +140,7 @@ export class Gateway {
     }
     const { key, write } = target;
     if (key === undefined || write === undefined || !routing) return;
-    this.notifier.objectWritten(
+    await this.notifier.objectWritten(
       { target: { ...target, key, write }, request, reply, accessKeyId: call.signature.accessKeyId },
       () => this.routing ?? routing,
     );

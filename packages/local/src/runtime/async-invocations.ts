@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { AsyncSettings } from "../stack/read-stack.ts";
 import { type FailureDestination, type InvocationRecord, SQS_MAX_MESSAGE_BYTES } from "./dead-letters.ts";
+import type { EventQueue } from "./event-queue.ts";
 import { ThrottledError } from "./pool.ts";
 import type { AsyncMetricName, InvocationResult, RuntimeEvent, RuntimeEventSink } from "./types.ts";
 
@@ -71,6 +72,14 @@ export interface AsyncInvocationsOptions {
   /** Milliseconds since the epoch; `Date.now` by default. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The durable event queue: an event is written there when accepted and removed once it ended. */
+  readonly queue?: EventQueue | undefined;
+}
+
+/** An event accepted earlier (by a runtime that closed, or a killed pnpm dev), run again. */
+export interface Resumed {
+  readonly requestId: string;
+  readonly acceptedAt: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -96,23 +105,34 @@ export class AsyncInvocations {
   }
 
   /**
-   * Queues an event; `completion` never rejects.
+   * Queues an event (`resumed`: one accepted before, under its request id and age); `completion`
+   * never rejects. With a durable queue, the event is on disk when this returns and leaves it once
+   * it ended; an `abandoned` one stays there for the next runtime.
    *
    * @throws {RequestTooLargeError} when the event's JSON is over {@link MAX_ASYNC_EVENT_BYTES}.
    */
-  start(event: unknown): { requestId: string; completion: Promise<AsyncOutcome> } {
+  start(event: unknown, resumed?: Resumed): { requestId: string; completion: Promise<AsyncOutcome> } {
     const bytes = Buffer.byteLength(JSON.stringify(event ?? null));
     if (bytes > MAX_ASYNC_EVENT_BYTES) throw new RequestTooLargeError(bytes, MAX_ASYNC_EVENT_BYTES);
-    const requestId = randomUUID();
-    this.count("AsyncEventsReceived");
-    const completion = this.run(requestId, event).catch((error: Error) => {
-      // Not a failure of the function: the runtime could not run the event (it failed to start
-      // an environment, say). It is lost, as an event Lambda cannot process is.
-      const reason = `the runtime could not run it: ${error.message}`;
-      this.count("AsyncEventsDropped");
-      this.notice("error", "AsyncInvocationError", requestId, reason);
-      return { requestId, status: "dropped", attempts: 0, results: [], reason } satisfies AsyncOutcome;
-    });
+    const requestId = resumed?.requestId ?? randomUUID();
+    const acceptedAt = resumed?.acceptedAt ?? this.now();
+    const { queue, functionName } = this.options;
+    queue?.accept({ functionName, requestId, event, acceptedAt });
+    if (!resumed) this.count("AsyncEventsReceived");
+    const completion = this.run(requestId, event, acceptedAt)
+      .catch((error: Error) => {
+        // Not a failure of the function: the runtime could not run the event (it failed to start
+        // an environment, say). It is lost, as an event Lambda cannot process is.
+        const reason = `the runtime could not run it: ${error.message}`;
+        this.count("AsyncEventsDropped");
+        this.notice("error", "AsyncInvocationError", requestId, reason);
+        return { requestId, status: "dropped", attempts: 0, results: [], reason } satisfies AsyncOutcome;
+      })
+      .then((outcome) => {
+        if (outcome.status === "abandoned") queue?.release(requestId);
+        else queue?.settle(requestId);
+        return outcome;
+      });
     return { requestId, completion };
   }
 
@@ -154,9 +174,8 @@ export class AsyncInvocations {
     }
   }
 
-  private async run(requestId: string, event: unknown): Promise<AsyncOutcome> {
+  private async run(requestId: string, event: unknown, enqueued: number): Promise<AsyncOutcome> {
     const { settings, closed, retryDelayMs } = this.options;
-    const enqueued = this.now();
     const { maximumRetryAttempts, maximumEventAgeSeconds } = settings;
     const results: InvocationResult[] = [];
     let condition: InvocationRecord["requestContext"]["condition"] = "RetriesExhausted";

@@ -10,9 +10,11 @@ import {
   type AsyncOutcome,
   MAX_ASYNC_EVENT_BYTES,
   RequestTooLargeError,
+  type Resumed,
 } from "./async-invocations.ts";
 import type { FailureDestination } from "./dead-letters.ts";
 import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import type { EventQueue } from "./event-queue.ts";
 import type { PausableTimer } from "./pausable-timer.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
@@ -34,6 +36,8 @@ export interface FunctionRuntimeOptions {
   /** Delay before async retry N (1-based). Lambda waits about 1 and then 2 minutes. */
   readonly retryDelayMs: (attempt: number) => number;
   readonly destination?: FailureDestination;
+  /** The durable event queue asynchronous invocations are kept in until they end. */
+  readonly queue?: EventQueue;
   readonly onLog?: LogSink;
   /**
    * The Lambda service's own output: CloudWatch metric data points (`AsyncEventsReceived`,
@@ -75,6 +79,7 @@ export class FunctionRuntime {
       retryDelayMs: options.retryDelayMs,
       destination: options.destination,
       onEvent: options.onEvent,
+      queue: options.queue,
     });
   }
 
@@ -271,8 +276,8 @@ export class FunctionRuntime {
    * @throws {RequestTooLargeError} when the event's JSON is over {@link MAX_ASYNC_EVENT_BYTES}
    *   (Lambda refuses to queue it).
    */
-  invokeAsync(event: unknown): { requestId: string; completion: Promise<AsyncOutcome> } {
-    const { requestId, completion } = this.events.start(event);
+  invokeAsync(event: unknown, resumed?: Resumed): { requestId: string; completion: Promise<AsyncOutcome> } {
+    const { requestId, completion } = this.events.start(event, resumed);
     this.inFlight.add(completion);
     void completion.finally(() => this.inFlight.delete(completion)).catch(() => {});
     return { requestId, completion };

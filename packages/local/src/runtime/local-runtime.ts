@@ -4,6 +4,7 @@ import { UnknownNameError } from "../names.ts";
 import { type FunctionSpec, findFunction, type StackSpec } from "../stack/read-stack.ts";
 import { unpackFunction } from "./artifact.ts";
 import { type DeadLetter, DeadLetterStore, type FailureDestination } from "./dead-letters.ts";
+import type { EventQueue, UnreadableEvent } from "./event-queue.ts";
 import { type AsyncOutcome, FunctionRuntime } from "./function-runtime.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import type { AsyncMetricName, LogSink, RuntimeEventSink } from "./types.ts";
@@ -23,6 +24,8 @@ export interface LocalRuntimeOptions {
   readonly retryDelayMs?: (attempt: number) => number;
   /** Where failed async events go; a {@link DeadLetterStore} under dataDir by default. */
   readonly destination?: FailureDestination;
+  /** A durable event queue (pnpm dev's): async events are kept there until they end. */
+  readonly queue?: EventQueue;
   readonly onLog?: LogSink;
   /**
    * The Lambda service's own output for every function: metric data points and notices (a record
@@ -71,6 +74,7 @@ export class LocalRuntime {
         defaultConcurrency: this.options.defaultConcurrency ?? 10,
         retryDelayMs: this.options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
         destination: this.destination,
+        ...(this.options.queue ? { queue: this.options.queue } : {}),
         onLog: this.options.onLog,
         onEvent: this.options.onEvent,
         pauses: this.options.pauses,
@@ -95,6 +99,24 @@ export class LocalRuntime {
    */
   reload(name: string, taskRoot: string, options: { readonly prewarm?: boolean } = {}): Promise<void> {
     return this.function(name).reload(taskRoot, options);
+  }
+
+  /**
+   * Runs again the events of the durable queue that nobody runs (a killed pnpm dev's, or a closed
+   * runtime's), under their request ids and ages. Events of a function this stack does not deploy
+   * stay queued and are counted in `kept`.
+   */
+  resumeQueued(): { resumed: number; kept: number; unreadable: UnreadableEvent[] } {
+    const queue = this.options.queue;
+    if (!queue) return { resumed: 0, kept: 0, unreadable: [] };
+    const { events, unreadable } = queue.pending();
+    let resumed = 0;
+    for (const queued of events) {
+      if (!this.stack.functions.some((f) => f.name === queued.functionName)) continue;
+      this.function(queued.functionName).invokeAsync(queued.event, queued);
+      resumed += 1;
+    }
+    return { resumed, kept: events.length - resumed, unreadable };
   }
 
   /** The stack's on-failure queues (from its functions' async configuration), sorted. */

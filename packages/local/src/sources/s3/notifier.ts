@@ -5,11 +5,14 @@ import {
   type LambdaFunctionConfiguration,
   S3Client,
 } from "@aws-sdk/client-s3";
+import type { S3Event } from "aws-lambda";
 import type { S3Target } from "../../gateway/classify.ts";
+import type { Faults, S3Delivery } from "../../gateway/faults.ts";
 import type { MotoLink } from "../../gateway/moto-link.ts";
 import type { Routing } from "../../gateway/routing.ts";
 import type { Reply } from "../../http/reply.ts";
 import { functionNameFromArn } from "../../identity.ts";
+import { nextSequencer } from "../ids.ts";
 import { s3PutEvent } from "./event.ts";
 
 /** Matches S3's literal prefix/suffix filters and event types, as S3 evaluates them. */
@@ -45,6 +48,13 @@ export interface ObjectWrite {
   readonly accessKeyId: string;
 }
 
+/** One event for one function, waiting to be delivered (under the S3 delivery fault). */
+interface HeldEvent {
+  readonly functionName: string;
+  readonly event: S3Event;
+  readonly sequencer: string;
+}
+
 /**
  * The S3 event source: turns object writes into S3 event notifications, following the bucket's
  * notification configuration, each an asynchronous invocation with a faithful record. The
@@ -53,10 +63,13 @@ export interface ObjectWrite {
 export class S3Notifier {
   private readonly cache = new Map<string, LambdaFunctionConfiguration[]>();
   private readonly s3: S3Client;
+  /** Events held per bucket and key under the S3 delivery fault, delivered newest first. */
+  private readonly held = new Map<string, HeldEvent[]>();
 
   constructor(
     moto: MotoLink,
     private readonly log: (line: string) => void,
+    private readonly faults?: Faults,
   ) {
     this.s3 = new S3Client(moto.clientConfig());
   }
@@ -67,17 +80,22 @@ export class S3Notifier {
   }
 
   /**
-   * Sends the notifications of an acknowledged write, in the background, to the functions of what
-   * is deployed when they go out (`current`): a redeploy in between closes the runtime the write
-   * came in on once its invocations finish, and this one had not started yet.
+   * Sends the notifications of an acknowledged write to the functions of what is deployed when they
+   * go out (`current`): a redeploy in between closes the runtime the write came in on once its
+   * invocations finish. Settles once every event is queued (the gateway answers the write only
+   * then, so an acknowledged write's events are as durable as the runtime's event queue); never
+   * rejects. The sequencer is drawn now, in the order moto acknowledged the writes.
    */
-  objectWritten(write: ObjectWrite, current: () => Routing): void {
-    this.notify(write, current).catch((error: Error) =>
-      this.log(`S3 notification for ${write.target.key} failed: ${error.message}`),
-    );
+  async objectWritten(write: ObjectWrite, current: () => Routing): Promise<void> {
+    const sequencer = nextSequencer();
+    try {
+      await this.notify(write, sequencer, current);
+    } catch (error) {
+      this.log(`S3 notification for ${write.target.key} failed: ${(error as Error).message}`);
+    }
   }
 
-  private async notify(write: ObjectWrite, current: () => Routing): Promise<void> {
+  private async notify(write: ObjectWrite, sequencer: string, current: () => Routing): Promise<void> {
     const { bucket, key } = write.target;
     const eventName = `ObjectCreated:${write.target.write}`;
     const configs = (await this.notifications(bucket)).filter((c) => notificationMatches(c, eventName, key));
@@ -91,15 +109,47 @@ export class S3Notifier {
         size: object.size,
         eTag: object.eTag,
         versionId: object.versionId,
+        sequencer,
         region: routing.deployed.region,
         eventName,
         principalId: `AWS:${write.accessKeyId}`,
         configurationId: config.Id,
       });
-      routing.runtime
-        .function(functionNameFromArn(String(config.LambdaFunctionArn ?? "")))
-        .invokeAsync(event);
+      const functionName = functionNameFromArn(String(config.LambdaFunctionArn ?? ""));
+      const delivery = this.faults?.current.s3Delivery;
+      if (delivery) this.hold(`${bucket}/${key}`, { functionName, event, sequencer }, delivery, current);
+      else routing.runtime.function(functionName).invokeAsync(event);
     }
+  }
+
+  /**
+   * The S3 delivery fault: holds an event, then delivers the key's held events newest first, each
+   * `copies` times. Held events live in memory only (this is a fault, not the event queue).
+   */
+  private hold(at: string, held: HeldEvent, delivery: S3Delivery, current: () => Routing): void {
+    this.faults?.s3Event(at, held.sequencer);
+    const counters = this.faults?.counters;
+    const waiting = this.held.get(at);
+    if (waiting) {
+      waiting.push(held);
+      return;
+    }
+    this.held.set(at, [held]);
+    setTimeout(() => {
+      const events = this.held.get(at) ?? [];
+      this.held.delete(at);
+      events.sort((a, b) => (a.sequencer < b.sequencer ? 1 : a.sequencer > b.sequencer ? -1 : 0));
+      const routing = current();
+      for (const e of events)
+        for (let copy = 0; copy < delivery.copies; copy++) {
+          if (counters) counters.s3Deliveries += 1;
+          try {
+            routing.runtime.function(e.functionName).invokeAsync(e.event);
+          } catch (error) {
+            this.log(`S3 notification for ${at} failed: ${(error as Error).message}`);
+          }
+        }
+    }, delivery.holdMs).unref();
   }
 
   /**
