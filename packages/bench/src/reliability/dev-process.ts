@@ -80,9 +80,14 @@ export class DevProcess {
     const stackDir = join(options.root, "packages", "infra", "cdktf.out", "stacks", "lambdaform-dev");
     this.log = createWriteStream(options.logFile, { flags: "a" });
     this.log.write(`\n===== pnpm dev started ${new Date().toISOString()} =====\n`);
+    // As a script starts it in the background (`pnpm dev &`): the shell has it ignore SIGINT, so
+    // a SIGINT to its group reaches pnpm dev only through its relay (pnpm does not pass it on).
     this.child = spawn(
-      "pnpm",
+      "/bin/sh",
       [
+        "-c",
+        'trap "" INT QUIT; exec pnpm "$@"',
+        "sh",
         "dev",
         "--stage",
         "dev",
@@ -180,9 +185,9 @@ export class DevProcess {
     }
   }
 
-  /** Sends a signal to one process of the session (by a match on its command line). */
+  /** Sends a signal to one process it started (by a match on its command line). */
   signalProcess(match: RegExp, signal: NodeJS.Signals): SessionProcess | undefined {
-    const target = this.processes().find((p) => match.test(p.command));
+    const target = [...this.processes(), ...this.descendants()].find((p) => match.test(p.command));
     if (target) process.kill(target.pid, signal);
     return target;
   }

@@ -37,7 +37,7 @@ export const devCommand = defineCommand({
   name: "dev",
   summary: "run the whole system locally: terraform apply to moto behind one gateway",
   usage:
-    "dev [--stage dev] [--port 4566] [--ephemeral] [--iam enforce|warn|off] [--instances 3] [--data-dir <dir>]",
+    "dev [--stage dev] [--port 4566] [--ephemeral] [--iam enforce|warn|off] [--instances 3] [--data-dir <dir>] [--no-watch] [--faults] [--no-api-throttling]",
   options: {
     ...STAGE_FLAG,
     ...STACK_DIR_FLAG,
@@ -48,6 +48,8 @@ export const devCommand = defineCommand({
     iam: { type: "string", default: "enforce" },
     instances: { type: "string", default: "3" },
     "no-watch": { type: "boolean", default: false },
+    faults: { type: "boolean", default: false },
+    "no-api-throttling": { type: "boolean", default: false },
     ...INSPECT_FLAGS,
   },
   async run({ values, root }) {
@@ -60,6 +62,9 @@ export const devCommand = defineCommand({
     const { startDev } = await import("../../dev/dev.ts");
     const pauses = startInspector(values, { wait: false, log: (line) => process.stderr.write(`${line}\n`) });
     const prefix = functionPrefixes(stack.name);
+    // A scripted SIGINT to pnpm's process group reaches us only through the relay (see there).
+    const { startInterruptRelay } = await import("../../dev/interrupt-relay.ts");
+    const relay = startInterruptRelay({ log: (line) => process.stderr.write(`${line}\n`) });
     const running = await startDev({
       stage,
       stackDir: stack.dir,
@@ -72,6 +77,8 @@ export const devCommand = defineCommand({
       functionLog: (name, line) => process.stdout.write(`${prefix(name)} ${line}\n`),
       root,
       watch: values["no-watch"] ? undefined : {},
+      faults: values.faults,
+      ...(values["no-api-throttling"] ? { hooks: { apiThrottling: false } } : {}),
       pauses,
     });
     const url = running.gateway.endpoint;
@@ -89,10 +96,12 @@ Ctrl-C stops everything.
     const signalled = new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
+      void relay.signalled.then(() => resolve());
     });
     if ((await Promise.race([signalled.then(() => "signal"), running.failed])) !== "signal") return 1;
     process.stderr.write("stopping…\n");
     await running.stop();
+    relay.stop();
     return 0;
   },
 });

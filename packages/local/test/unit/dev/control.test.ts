@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { ControlClient, handleControl, readDevState, writeDevState } from "../../../src/dev/control.ts";
 import type { Deployed } from "../../../src/dev/deployed.ts";
 import type { StackDeadLetters } from "../../../src/dev/dlq.ts";
+import { Faults } from "../../../src/gateway/faults.ts";
 import { buildRouting, type Routing } from "../../../src/gateway/routing.ts";
 import { GatewayServer } from "../../../src/gateway/server.ts";
 import { UnknownNameError } from "../../../src/names.ts";
@@ -91,6 +92,31 @@ describe("control API and its client", function () {
     expect(error).to.be.instanceOf(UnknownNameError);
     expect((error as UnknownNameError).choices).to.deep.equal(["lambdaform-test-Every5"]);
     expect((error as Error).message).to.equal('Unknown rule "Nope". Valid choices: lambdaform-test-Every5.');
+  });
+
+  it("refuses fault injection unless pnpm dev runs with --faults, saying how to turn it on", async () => {
+    const error = await new ControlClient(server.endpoint).faults({}).catch((e: Error) => e);
+    expect((error as Error).message).to.contain("start pnpm dev with --faults");
+  });
+
+  it("sets, reads and clears faults under --faults, and answers a bad setting 400 naming its field", async () => {
+    const faults = new Faults();
+    const answer = (body: string) =>
+      handleControl({ path: "faults", method: "POST", body: Buffer.from(body) }, undefined, {
+        deadLetters: NO_QUEUES,
+        faults,
+      });
+    const set = await answer(JSON.stringify({ unavailable: [{ service: "dynamodb" }] }));
+    expect(set?.status).to.equal(200);
+    expect(faults.current.unavailable).to.deep.equal([{ service: "dynamodb" }]);
+    const bad = await answer(JSON.stringify({ s3Delivery: { copies: 0 } }));
+    expect(bad?.status).to.equal(400);
+    expect(JSON.parse(String(bad?.body)).message).to.contain('"s3Delivery.copies"');
+    expect(faults.current.unavailable).to.have.length(1);
+    const read = await answer("");
+    expect(JSON.parse(String(read?.body)).faults.unavailable).to.have.length(1);
+    await answer("{}");
+    expect(faults.current).to.deep.equal({ unavailable: [] });
   });
 
   it("keeps one state file that says where the stack runs, gone once removed", () => {
