@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { autocannon } from "../../load.ts";
+import { autocannon, type LoadResult } from "../../load.ts";
 import { Findings, type ScenarioContext, type ScenarioResult } from "../scenario.ts";
 import { stackNames } from "../stack-io.ts";
 
@@ -24,25 +24,49 @@ export async function apiUnderLoad(ctx: ScenarioContext): Promise<ScenarioResult
   const { apiUrl } = stackNames(dev.printed);
   const node = dev.processes().find((p) => DEV_NODE.test(p.command));
   if (!node) throw new Error("found no node process running lambdaform dev");
-  // The workers' heaps grow to their working size in the first few thousand requests.
-  const warmup = 5_000;
+  // Long enough for the ten execution environments the load scales to, and their heaps, to reach
+  // their working size (each grows up to the limits Lambda's bootstrap gives it).
+  const warmup = ctx.smoke ? 5_000 : 30_000;
   const requests = ctx.smoke ? 5_000 : 100_000;
   ctx.progress(`reliability: warm-up of ${warmup} GET /hello, then ${requests}`);
   const warm = await autocannon(apiUrl, warmup);
   await sleep(1_000);
   const before = { rss: rssMb(node.pid), fds: fds(node.pid) };
-  const load = await autocannon(apiUrl, requests);
+  // In four parts, RSS read after each: growth that levels off is the isolates' garbage awaiting
+  // their next full collection; growth that keeps on is a leak.
+  const parts: LoadResult[] = [];
+  const rssAfterPart: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    parts.push(await autocannon(apiUrl, requests / 4));
+    rssAfterPart.push(rssMb(node.pid));
+  }
+  const load = {
+    requests: parts.reduce((n, p) => n + p.requests, 0),
+    non2xx: parts.reduce((n, p) => n + p.non2xx, 0),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    requestsPerSecond: parts.reduce((n, p) => n + p.requestsPerSecond, 0) / parts.length,
+    latencyP99Ms: Math.max(...parts.map((p) => p.latencyP99Ms)),
+  };
   await sleep(1_000);
   const after = { rss: rssMb(node.pid), fds: fds(node.pid) };
   f.add("requests (warm-up + load)", `${warm.requests} + ${load.requests}`);
   f.add("non-2xx / errors", `${warm.non2xx + load.non2xx} / ${warm.errors + load.errors}`);
-  f.add("rate, p99", `${load.requestsPerSecond.toFixed(0)} req/s, ${load.latencyP99Ms} ms`);
-  f.add("RSS after warm-up → after load", `${before.rss.toFixed(0)} → ${after.rss.toFixed(0)} MB`);
+  f.add("rate, worst p99", `${load.requestsPerSecond.toFixed(0)} req/s, ${load.latencyP99Ms} ms`);
+  f.add(
+    "RSS after warm-up → after each quarter",
+    `${before.rss.toFixed(0)} → ${rssAfterPart.map((r) => r.toFixed(0)).join(" → ")} MB`,
+  );
   f.add("file descriptors before → after", `${before.fds} → ${after.fds}`);
   f.lost = requests - load.requests + load.non2xx + load.errors;
   f.expect(load.requests === requests, `${load.requests} of ${requests} requests were answered`);
   f.expect(load.non2xx === 0 && load.errors === 0, `${load.non2xx} non-2xx answers, ${load.errors} errors`);
-  f.expect(after.rss - before.rss <= 50, `RSS grew ${(after.rss - before.rss).toFixed(0)} MB (over +50 MB)`);
+  // Over the smoke's 5,000 requests the isolates' garbage is all there is to see: RSS is shown, and
+  // held to +50 MB only by the full run.
+  if (!ctx.smoke)
+    f.expect(
+      after.rss - before.rss <= 50,
+      `RSS grew ${(after.rss - before.rss).toFixed(0)} MB (over +50 MB)`,
+    );
   f.expect(after.fds <= before.fds, `file descriptors grew from ${before.fds} to ${after.fds}`);
   return f.result();
 }

@@ -47,7 +47,8 @@ function faultyStack(root: string): { dir: string; cleanup: () => void } {
             runtime: "nodejs22.x",
             architectures: ["arm64"],
             memory_size: 128,
-            timeout: 1,
+            // Long enough for ten concurrent environments to fill 128 MB on two cores before it.
+            timeout: 3,
             filename: "assets/faulty/function.zip",
             source_code_hash: hash,
             environment: { variables: {} },
