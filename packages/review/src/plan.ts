@@ -1,3 +1,5 @@
+import { driftedAttributes } from "./drift.ts";
+
 /** One resource's change, from a terraform plan or from two synthesized stacks. */
 export interface ResourceChange {
   readonly address: string;
@@ -19,6 +21,8 @@ export interface ChangeSet {
   readonly source: "plan" | "synth-diff";
   readonly terraformVersion?: string;
   readonly changes: ReadonlyArray<ResourceChange>;
+  /** Resources that changed outside Terraform, found by the plan's refresh (`resource_drift`). */
+  readonly drift?: ReadonlyArray<ResourceChange>;
 }
 
 /** A plan file that is not what this tool reads: said plainly, never a crash. */
@@ -62,13 +66,31 @@ export function parsePlan(text: string, stack: string): ChangeSet {
   const raw = json.resource_changes;
   if (raw !== undefined && !Array.isArray(raw))
     throw new PlanFormatError(`${stack}: resource_changes is not a list.`);
-  const changes = ((raw ?? []) as RawChange[])
+  const changes = readChanges(raw, stack, "resource_changes");
+  const driftRaw = json.resource_drift;
+  if (driftRaw !== undefined && !Array.isArray(driftRaw))
+    throw new PlanFormatError(`${stack}: resource_drift is not a list.`);
+  // What a refresh read back differently for no one's doing (see drift.ts) is not drift.
+  const drift = readChanges(driftRaw, stack, "resource_drift").filter(
+    (c) =>
+      !c.actions.every((a) => a === "no-op") &&
+      (!c.actions.includes("update") || driftedAttributes(c.before, c.after, c.type).length > 0),
+  );
+  return {
+    stack,
+    source: "plan",
+    terraformVersion: json.terraform_version as string | undefined,
+    changes,
+    ...(drift.length > 0 ? { drift } : {}),
+  };
+}
+
+function readChanges(raw: unknown, stack: string, field: string): ResourceChange[] {
+  return ((raw ?? []) as RawChange[])
     .filter((c) => c.mode !== "data")
     .map((c, index): ResourceChange => {
       if (!c.address || !c.type || !Array.isArray(c.change?.actions)) {
-        throw new PlanFormatError(
-          `${stack}: resource_changes[${index}] lacks address, type or change.actions.`,
-        );
+        throw new PlanFormatError(`${stack}: ${field}[${index}] lacks address, type or change.actions.`);
       }
       return {
         address: c.address,
@@ -81,7 +103,6 @@ export function parsePlan(text: string, stack: string): ChangeSet {
         afterUnknown: c.change.after_unknown ?? {},
       };
     });
-  return { stack, source: "plan", terraformVersion: json.terraform_version as string | undefined, changes };
 }
 
 /** Counts as Terraform's status line does: a replace is one add and one destroy. */

@@ -44,7 +44,7 @@ describe("review: real create-only plans (terraform plan offline)", function () 
     expect(comment).to.contain("**Plan: 52 to add, 0 to change, 0 to destroy.**");
     expect(comment.match(/^\| create \| /gm)).to.have.length(52);
     expect(comment).to.contain("<details><summary>Full plan</summary>");
-    expect(comment).to.match(/commit `0123456789ab` · terraform 1\.\d+\.\d+ · cdktf 0\.21\.0/);
+    expect(comment).to.match(/head `0123456789ab` · terraform 1\.\d+\.\d+ · cdktf 0\.21\.0/);
     expect(comment).not.to.contain("[!CAUTION]");
   });
 
@@ -112,8 +112,16 @@ describe("review: offline diff of two synthesized stacks", () => {
     ).to.have.length(3);
   });
 
-  it("reports no changes for identical stacks", () => {
-    expect(renderComment(edit(() => {}))).to.contain("**No changes.**");
+  it("reports no changes for identical stacks in one line that replaces the earlier comment", () => {
+    const comment = renderComment(
+      edit(() => {}),
+      { sha: "0123456789abcdef", labels: ["plan:no-changes"] },
+    );
+    expect(comment.trim().split("\n")).to.deep.equal([
+      marker("lambdaform-dev"),
+      "<!-- lambdaform-labels:plan:no-changes -->",
+      "**lambdaform-dev: no changes.** Infrastructure matches the configuration. <sub>head `0123456789ab`</sub>",
+    ]);
   });
 });
 

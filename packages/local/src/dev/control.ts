@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { driftedAttributes } from "@lambdaform/review";
 import { type FaultCounters, type Faults, parseFaultSettings } from "../gateway/faults.ts";
 import type { Routing } from "../gateway/routing.ts";
 import { jsonReply, type Reply } from "../http/reply.ts";
@@ -64,49 +65,6 @@ type PlanEntry = {
   change?: { actions?: string[]; before?: unknown; after?: unknown };
 };
 
-/** Null, "", [] and {} (also nested): a refresh often reads one back where the state holds another. */
-function empty(value: unknown): boolean {
-  if (value === null || value === undefined || value === "") return true;
-  if (Array.isArray(value)) return value.every(empty);
-  if (typeof value === "object") return Object.values(value).every(empty);
-  return false;
-}
-
-/**
- * Attributes a separate resource manages (`aws_iam_role_policy`, `aws_s3_bucket_policy`, …): a
- * refresh reads them back into the parent resource, which Terraform then reports as drift on every
- * plan, for moto as for AWS.
- */
-const MANAGED_ELSEWHERE: Readonly<Record<string, ReadonlyArray<string>>> = {
-  aws_iam_role: ["inline_policy", "managed_policy_arns"],
-  aws_s3_bucket: [
-    "policy",
-    "server_side_encryption_configuration",
-    "versioning",
-    "lifecycle_rule",
-    "logging",
-    "cors_rule",
-    "acl",
-    "grant",
-    "website",
-    "replication_configuration",
-    "object_lock_configuration",
-  ],
-};
-
-/** The attributes whose values differ, an empty value of one kind being the same as another. */
-function changedAttributes(before: unknown, after: unknown, type = ""): string[] {
-  const elsewhere = MANAGED_ELSEWHERE[type] ?? [];
-  const b = (before ?? {}) as Record<string, unknown>;
-  const a = (after ?? {}) as Record<string, unknown>;
-  return [...new Set([...Object.keys(b), ...Object.keys(a)])].filter(
-    (k) =>
-      !elsewhere.includes(k) &&
-      !(empty(b[k]) && empty(a[k])) &&
-      JSON.stringify(b[k]) !== JSON.stringify(a[k]),
-  );
-}
-
 /**
  * Reads a plan's `terraform show -json`: every change but no-op and read, and the resources that
  * changed outside Terraform. A refresh that reads back an empty value of another kind (null for
@@ -120,7 +78,7 @@ export function planCheckOf(plan: Record<string, unknown>): PlanCheck {
   return {
     changes: entries(plan.resource_changes).map((e) => `${e.change?.actions?.join("/")} ${e.address}`),
     drift: entries(plan.resource_drift).flatMap((e) => {
-      const changed = changedAttributes(e.change?.before, e.change?.after, e.type);
+      const changed = driftedAttributes(e.change?.before, e.change?.after, e.type);
       return changed.length === 0 ? [] : [`${e.address} (${changed.join(", ")})`];
     }),
   };

@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { findFunction } from "../../stack/read-stack.ts";
 import { loadStack, nonNegative, numberList, oneOf, STACK_DIR_FLAG, STAGE_FLAG } from "../args.ts";
 import { defineCommand, UsageError } from "../command.ts";
+
+/** The committed traffic profile (repository-relative): priced where neither --traffic nor a flag says. */
+const DEFAULT_TRAFFIC_FILE = "packages/cost/traffic.json";
 
 /** `lambdaform cost`: the tutorial's pricing model over what the stack deploys. */
 export const costCommand = defineCommand({
@@ -34,16 +38,31 @@ export const costCommand = defineCommand({
     const durationMs = nonNegative(values["duration-ms"], "--duration-ms");
     const only = values.function === undefined ? undefined : findFunction(stack, values.function);
     try {
+      // The committed traffic profile supplies what neither --traffic nor a flag gives.
+      const profile = cost.parseTraffic(
+        readTrafficFile(join(root, DEFAULT_TRAFFIC_FILE)),
+        DEFAULT_TRAFFIC_FILE,
+      );
+      const fallback = (fn: { name: string; shortName: string }, field: "invocations" | "durationMs") => {
+        const value = (profile[fn.shortName] ?? profile[fn.name])?.[field];
+        if (value === undefined)
+          throw new UsageError(
+            `${DEFAULT_TRAFFIC_FILE} has no ${field} for ${fn.shortName}: add it there, or pass --traffic <file> or --${field === "durationMs" ? "duration-ms" : field}.`,
+          );
+        return value;
+      };
       if (values["compare-memory"]) {
         if (!only) throw new UsageError("--compare-memory needs --function <name>.");
         const rows = cost.compareMemory(
           {
             name: only.shortName,
             architecture: arch(only.architecture),
-            invocations: invocations ?? 1_000_000,
+            invocations: invocations ?? fallback(only, "invocations"),
           },
           numberList(values["compare-memory"], "--compare-memory"),
-          values.durations ? numberList(values.durations, "--durations") : [durationMs ?? 100],
+          values.durations
+            ? numberList(values.durations, "--durations")
+            : [durationMs ?? fallback(only, "durationMs")],
         );
         process.stdout.write(`${cost.memoryComparisonTable(rows)}`);
         return 0;
@@ -71,8 +90,8 @@ export const costCommand = defineCommand({
             name: fn.shortName,
             memoryMb: fn.memoryMb,
             architecture: arch(fn.architecture),
-            invocations: own.invocations ?? invocations ?? 1_000_000,
-            durationMs: measured ?? own.durationMs ?? durationMs ?? 100,
+            invocations: own.invocations ?? invocations ?? fallback(fn, "invocations"),
+            durationMs: measured ?? own.durationMs ?? durationMs ?? fallback(fn, "durationMs"),
           };
         });
       const freeTier = values["free-tier"];
