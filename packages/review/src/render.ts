@@ -139,7 +139,8 @@ function iamBlock(diffs: ReadonlyArray<StatementDiff>, pending: ReadonlyArray<st
   return [...lines, "```", ""];
 }
 
-function table(changes: ReadonlyArray<ResourceChange>): string[] {
+function table(all: ReadonlyArray<ResourceChange>): string[] {
+  const changes = all.filter((c) => !c.actions.every((a) => a === "no-op" || a === "read"));
   if (changes.length === 0) return [];
   const lines = ["| Action | Resource | Changed attributes |", "| --- | --- | --- |"];
   for (const c of changes) {
@@ -154,6 +155,7 @@ function table(changes: ReadonlyArray<ResourceChange>): string[] {
 function fullPlan(set: ChangeSet, planText: string | undefined): string {
   if (planText) return planText.trim();
   return set.changes
+    .filter((c) => !c.actions.every((a) => a === "no-op" || a === "read"))
     .map((c) => {
       const attributes = changedAttributes(c).map((k) => {
         const after =
