@@ -3,15 +3,18 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { listStacks, planOffline, synthesize } from "@lambdaform/infra";
 import { findExecutable, requirePrerequisite } from "@lambdaform/testkit";
 import { expect } from "chai";
 import {
+  composeReview,
   diffSynth,
   GITHUB_COMMENT_LIMIT,
   marker,
   PlanFormatError,
   parsePlan,
+  readTraffic,
   renderComment,
   upsertComment,
 } from "../src/index.ts";
@@ -21,6 +24,7 @@ type Json = Record<string, unknown>;
 describe("review: real create-only plans (terraform plan offline)", function () {
   this.timeout(120_000);
   let planText: string;
+  let head: Json;
 
   before(async function () {
     requirePrerequisite(
@@ -35,6 +39,7 @@ describe("review: real create-only plans (terraform plan offline)", function () 
     if (!stack) throw new Error("no stack");
     const { jsonFile } = await planOffline(stack, join(outdir, "offline"));
     planText = readFileSync(jsonFile, "utf8");
+    head = JSON.parse(readFileSync(join(outdir, "stacks", "lambdaform-dev", "cdk.tf.json"), "utf8"));
   });
 
   it("prints the status line, a table row per resource and the full plan folded", () => {
@@ -48,9 +53,27 @@ describe("review: real create-only plans (terraform plan offline)", function () 
     expect(comment).not.to.contain("[!CAUTION]");
   });
 
-  it("lists role policies whose statements are only known after apply", () => {
+  it("without the synthesized stack, lists role policies whose statements are only known after apply", () => {
     const comment = renderComment(parsePlan(planText, "lambdaform-dev"));
     expect(comment).to.match(/`aws_iam_role_policy\.s3-processor_policy_\w+`: policy known only after apply/);
+  });
+
+  it("with it, shows every statement of every policy, by construct path, and every resource by role", () => {
+    const { comment, labels } = composeReview(
+      { set: parsePlan(planText, "lambdaform-dev"), head },
+      { traffic: readTraffic(fileURLToPath(new URL("../../../", import.meta.url))) },
+    );
+    const documents = Object.values(
+      (head.data as Json).aws_iam_policy_document as Record<string, { statement: unknown[] }>,
+    );
+    const statements = documents.reduce((n, d) => n + d.statement.length, 0);
+    expect(comment).not.to.contain("known only after apply");
+    const iam = comment.slice(comment.indexOf("#### IAM"), comment.indexOf("#### Policy checks"));
+    expect(iam.match(/Effect: (Allow|Deny)/g)).to.have.length(statements);
+    expect(comment).to.contain("arn of uploads/bucket + /uploads/*");
+    expect(comment).to.match(/- `s3-processor`: \d+ to add/);
+    expect(comment).to.contain("✅ 16 rules passed");
+    expect(labels).to.deep.equal(["plan:add-or-update", "plan:iam-change"]);
   });
 
   it("trims the folded plan to stay under GitHub's comment limit, and says so", () => {
