@@ -19,6 +19,8 @@ export interface FunctionBench {
   readonly sizes: { raw: number; gzip: number; zip: number };
   readonly coldMs: Record<string, Stat>;
   readonly warmMs: Stat;
+  /** The same, for the `--baseline` checkout's bundle (run right after this one's). */
+  readonly warmMsBaseline?: Stat;
 }
 
 /** The two comparison baselines, built for this benchmark only (never shipped). */
@@ -80,6 +82,8 @@ export async function benchFunctions(
   runs: number,
   warmCalls: number,
   progress: (s: string) => void,
+  /** Another checkout whose built bundles run beside this one's, interleaved (`--baseline <dir>`). */
+  baselineRoot?: string,
 ): Promise<FunctionBench[]> {
   const motoServer = findMotoServer();
   if (!motoServer)
@@ -133,6 +137,15 @@ export async function benchFunctions(
       writeFileSync(eventFile, JSON.stringify(events[name]));
       mkdirSync(join(dir, ".bench"), { recursive: true });
       const variants = await buildBaselines(dir);
+      if (baselineRoot)
+        variants["ESM bundle (--baseline)"] = join(
+          baselineRoot,
+          "packages",
+          "functions",
+          name,
+          "dist",
+          "index.mjs",
+        );
       const samples: Record<string, number[]> = { "node -e 0": [] };
       for (const label of Object.keys(variants)) samples[label] = [];
       // One unmeasured round first, so moto's own first-call costs (it loads EC2 images lazily) stay out.
@@ -143,17 +156,23 @@ export async function benchFunctions(
         for (const [label, module] of Object.entries(variants))
           samples[label]?.push(wall([CHILD, module, eventFile], env));
       }
-      const warm = spawnSync(
-        process.execPath,
-        [WARM_CHILD, variants["ESM bundle (product)"] ?? "", eventFile, String(warmCalls)],
-        { env, encoding: "utf8" },
-      );
-      if (warm.status !== 0) throw new Error(`warm bench of ${name} failed:\n${warm.stderr}`);
+      const warmOf = (module: string) => {
+        const warm = spawnSync(process.execPath, [WARM_CHILD, module, eventFile, String(warmCalls)], {
+          env,
+          encoding: "utf8",
+        });
+        if (warm.status !== 0) throw new Error(`warm bench of ${name} failed:\n${warm.stderr}`);
+        return stat(JSON.parse(warm.stdout) as number[], true);
+      };
+      const warmMs = warmOf(variants["ESM bundle (product)"] ?? "");
+      const baselineBundle = variants["ESM bundle (--baseline)"];
+      const warmMsBaseline = baselineBundle ? warmOf(baselineBundle) : undefined;
       results.push({
         name,
         sizes: manifest.sizes,
         coldMs: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stat(v)])),
-        warmMs: stat(JSON.parse(warm.stdout) as number[], true),
+        warmMs,
+        ...(warmMsBaseline ? { warmMsBaseline } : {}),
       });
     }
     return results;

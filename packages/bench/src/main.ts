@@ -1,7 +1,7 @@
 // `pnpm bench`: one command; prints readable tables and writes the same figures to
 // bench-results/bench.json. Every figure is a median with min and max; compared sides run
 // interleaved in the same run. `--smoke` runs one iteration of everything (as .ci/run does);
-// `--only functions,synth,runtime,stack,tests,peers` selects parts; `--peers` adds serverless-offline
+// `--only init,functions,synth,runtime,stack,tests,peers` selects parts; `--peers` adds serverless-offline
 // (installed into a temporary directory) under the same load as the local stack.
 // The AWS SDK warns about Node 20 on every client; not news in a benchmark.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchDev } from "./dev.ts";
 import { benchFunctions } from "./functions.ts";
+import { benchInit } from "./init.ts";
 import { benchPeers } from "./peers.ts";
 import { benchStack } from "./stack.ts";
 import { fmt, stat } from "./stats.ts";
@@ -20,7 +21,11 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const args = process.argv.slice(2);
 const smoke = args.includes("--smoke");
 const onlyAt = args.indexOf("--only");
-const ALL = ["functions", "synth", "runtime", "stack", "dev"];
+// `--baseline <dir>`: another checkout, built (e.g. a worktree of main); its function bundles run
+// beside this one's, interleaved, in the init and functions parts.
+const baselineAt = args.indexOf("--baseline");
+const baselineRoot = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
+const ALL = ["init", "functions", "synth", "runtime", "stack", "dev"];
 const parts = [
   ...(onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL),
   ...(args.includes("--peers") ? ["peers"] : []),
@@ -48,8 +53,68 @@ function runScript(pkg: string, env: Record<string, string>, extra: string[] = [
   if (result.status !== 0) throw new Error(`${pkg} bench failed`);
 }
 
+if (parts.includes("init")) {
+  const runs = smoke ? 1 : 9;
+  const init = await benchInit(root, { runs, profileRuns: smoke ? 1 : 5, baselineRoot }, progress);
+  report.init = init;
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  const target: Record<string, number> = { "hello-api": 10, "s3-processor": 40, "ec2-monitor": 40 };
+  for (const f of init.functions) {
+    const p = f.profile;
+    console.log(
+      `\n## Init profile: ${f.name} (${kb(f.bundleBytes)} bundle; CPU profile of the import, self time, median of ${p.runs} run(s); ${ms(p.totalMs)} profiled)\n`,
+    );
+    const before = f.baseline?.profile;
+    if (before) {
+      console.log(
+        `| what | ms | --baseline (${kb(f.baseline?.bundleBytes ?? 0)} bundle, ${ms(before.totalMs)} profiled) |`,
+      );
+      console.log("| --- | ---: | ---: |");
+      const rows = [...new Set([...p.rows.slice(0, 8), ...before.rows.slice(0, 8)].map((r) => r.what))];
+      const of = (list: typeof p.rows, what: string) => list.find((r) => r.what === what)?.ms ?? 0;
+      for (const what of rows)
+        console.log(`| ${what} | ${of(p.rows, what).toFixed(1)} | ${of(before.rows, what).toFixed(1)} |`);
+    } else {
+      console.log("| what | ms |\n| --- | ---: |");
+      for (const row of p.rows.slice(0, 8)) console.log(`| ${row.what} | ${row.ms.toFixed(1)} |`);
+    }
+    const byPackage = p.packages
+      .filter((row) => row.ms >= 0.1)
+      .slice(0, 6)
+      .map((row) => `${row.what} ${row.ms.toFixed(1)}`);
+    const constructors = p.constructors.map((row) => `${row.what} ${row.ms.toFixed(1)}`);
+    if (byPackage.length > 0)
+      console.log(`\nThe bundle's own code by package (ms): ${byPackage.join(", ")}.`);
+    if (constructors.length > 0)
+      console.log(`Inside constructors, all they call included (ms): ${constructors.join(", ")}.`);
+  }
+  console.log(
+    `\n## Init: cold import (fresh node process running the bundle as its entry, Lambda's environment only; median, min–max, ${runs} run(s) interleaved with node -e 0)\n`,
+  );
+  console.log(
+    "| function | bundle imported | node -e 0 | overhead | target | import() alone, in process |\n| --- | ---: | ---: | ---: | ---: | ---: |",
+  );
+  for (const f of init.functions) {
+    const w = f.wallMs;
+    console.log(
+      `| ${f.name} | ${fmt(w.bundleImported, "ms", 1)} | ${fmt(w.nodeE0, "ms", 1)} | +${ms(w.overhead)} | ≤ +${target[f.name] ?? "?"} ms | ${fmt(f.importMs, "ms", 1)} |`,
+    );
+  }
+  for (const f of init.functions) {
+    const b = f.baseline;
+    if (!b) continue;
+    console.log(
+      `| ${f.name}, --baseline | ${fmt(b.bundleImported, "ms", 1)} | ${fmt(f.wallMs.nodeE0, "ms", 1)} | +${ms(b.overhead)} | | ${fmt(b.importMs, "ms", 1)} |`,
+    );
+  }
+  const floor = init.floor;
+  console.log(
+    `| (an empty ES module: the ESM loader's own share) | ${fmt(floor.emptyModule, "ms", 1)} | ${fmt(floor.nodeE0, "ms", 1)} | +${ms(floor.overhead)} | | |`,
+  );
+}
+
 if (parts.includes("functions")) {
-  const functions = await benchFunctions(root, smoke ? 1 : 7, smoke ? 20 : 500, progress);
+  const functions = await benchFunctions(root, smoke ? 1 : 7, smoke ? 20 : 500, progress, baselineRoot);
   report.functions = functions;
   console.log("\n## Functions: bundle size\n");
   console.log("| Function | raw | gzip | zip |\n| --- | ---: | ---: | ---: |");
@@ -69,9 +134,16 @@ if (parts.includes("functions")) {
     console.log(`| ${f.name} | ${cells.join(" | ")} | ${ratio.toFixed(2)}× |`);
   }
   console.log("\n## Functions: warm invocation (in process, against moto)\n");
-  console.log("| Function | median | p99 |\n| --- | ---: | ---: |");
+  const withBaseline = functions.some((f) => f.warmMsBaseline);
+  console.log(
+    withBaseline
+      ? "| Function | median | p99 | --baseline median | --baseline p99 |\n| --- | ---: | ---: | ---: | ---: |"
+      : "| Function | median | p99 |\n| --- | ---: | ---: |",
+  );
+  const warm = (s?: { median: number; p99?: number }) =>
+    s ? `${s.median.toFixed(2)} ms | ${(s.p99 ?? 0).toFixed(2)} ms` : "– | –";
   for (const f of functions)
-    console.log(`| ${f.name} | ${f.warmMs.median.toFixed(2)} ms | ${(f.warmMs.p99 ?? 0).toFixed(2)} ms |`);
+    console.log(`| ${f.name} | ${warm(f.warmMs)}${withBaseline ? ` | ${warm(f.warmMsBaseline)}` : ""} |`);
 }
 
 if (parts.includes("synth")) {

@@ -3,6 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build, type Options } from "tsup";
+import { builtinsByRequirePlugin, eagerDynamicImportsPlugin, envCredentialsPlugin } from "./plugins.ts";
 import { base64Sha256, deterministicZip } from "./zip.ts";
 
 /** What the build leaves beside the bundle, for infra and the local runtime to read. */
@@ -57,9 +58,10 @@ export async function packageFunction(outDir: string): Promise<BundleManifest> {
   return manifest;
 }
 
-// Bundled CommonJS dependencies may still call require() for Node built-ins; an ESM file has none.
+// Bundled CommonJS dependencies, and builtinsByRequirePlugin, call require() for Node built-ins; an ESM
+// file has none. Pure, so a bundle that never calls it (hello-api) drops the call.
 const REQUIRE_SHIM =
-  'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = __lfCreateRequire(import.meta.url);';
+  'import { createRequire as __lfCreateRequire } from "node:module";\nconst require = /* @__PURE__ */ __lfCreateRequire(import.meta.url);';
 
 /** Builds the function whose package is `dir` with {@link functionBundle} (the `lambdaform-bundle` CLI). */
 export async function buildFunction(
@@ -69,24 +71,37 @@ export async function buildFunction(
     readonly quiet?: boolean;
     /** The bundle and its map only, no zip (pnpm dev's hot reload runs the bundle as built). */
     readonly bundleOnly?: boolean;
+    /**
+     * Keeps line breaks (names and syntax still minified, the same tree-shaking), so a CPU profile's
+     * line ticks tell each module's top-level statements apart. For `pnpm bench --only init`'s
+     * profile; never shipped. Implies `bundleOnly`.
+     */
+    readonly keepLineBreaks?: boolean;
   } = {},
 ): Promise<BundleManifest | undefined> {
   let manifest: BundleManifest | undefined;
   const config = functionBundle(dir, outDir, (m) => {
     manifest = m;
   });
+  const bundleOnly = options.bundleOnly || options.keepLineBreaks;
   await build({
     ...config,
-    ...(options.bundleOnly ? { onSuccess: async () => void (await unlinkSourceMap(outDir)) } : {}),
+    ...(bundleOnly ? { onSuccess: async () => void (await unlinkSourceMap(outDir)) } : {}),
     // Quiet: the caller reports errors itself (the thrown error carries esbuild's messages).
     esbuildOptions(esbuild, context) {
       config.esbuildOptions?.(esbuild, context);
       if (options.quiet) esbuild.logLevel = "silent";
+      if (options.keepLineBreaks) {
+        esbuild.minify = false;
+        esbuild.minifyIdentifiers = true;
+        esbuild.minifySyntax = true;
+        esbuild.minifyWhitespace = false;
+      }
     },
     config: false,
     silent: true,
   });
-  if (!manifest && !options.bundleOnly) throw new Error(`${dir}: the build wrote no bundle`);
+  if (!manifest && !bundleOnly) throw new Error(`${dir}: the build wrote no bundle`);
   return manifest;
 }
 
@@ -96,6 +111,12 @@ export async function buildFunction(
  * deterministic `dist/function.zip`. A source map goes beside the bundle (`index.mjs.map`), and the
  * bundle carries no reference to it, so the zip holds exactly the bytes it would without one; the
  * local runtime links the two when it unpacks a function.
+ *
+ * Three plugins shape the bundle for a short cold start (plugins.ts): the AWS SDK's default
+ * credential chain is replaced by the environment's credentials (what Lambda gives a function; a
+ * bundle never reads a profile or ~/.aws), dependencies' dynamic imports become static ones, so no
+ * module is wrapped in a lazy initializer that V8 compiles twice, and Node built-ins are loaded with
+ * require(), reading only the exports the bundle uses.
  *
  * Functions run it through the `lambdaform-bundle` CLI, so none keeps a tsup config of its own;
  * `pnpm dev` runs the same configuration in process to rebuild a function on save.
@@ -126,6 +147,11 @@ export function functionBundle(
     dts: false,
     outExtension: () => ({ js: ".mjs" }),
     banner: { js: REQUIRE_SHIM },
+    // Credentials from the environment only (as Lambda gives them), no lazily wrapped modules, and
+    // built-ins through require(): see plugins.ts, and `pnpm bench --only init` for what each costs.
+    esbuildPlugins: [envCredentialsPlugin(), eagerDynamicImportsPlugin(), builtinsByRequirePlugin()],
+    // Keep `node:` in imports, so they reach builtinsByRequirePlugin rather than tsup's own handling.
+    removeNodeProtocol: false,
     esbuildOptions(options) {
       // Prefer packages' ESM entry points: smaller bundles and faster cold starts than CommonJS `main`.
       options.mainFields = ["module", "main"];

@@ -1,26 +1,26 @@
-import * as z from "zod/mini";
-import { EventValidationError, formatPath, parseWith } from "./validation.ts";
+import * as v from "valibot";
+import { EventValidationError, formatPath, type Output, parseWith, safeParse } from "./validation.ts";
 
 // The schemas check only what our functions rely on, and let every other field through untouched:
 // AWS adds fields over time, and a new field must never make a valid event "invalid".
 
-const nonEmpty = () => z.string().check(z.minLength(1, "must be a non-empty string"));
-const stringMap = () => z.nullish(z.record(z.string(), z.nullish(z.string())));
+const nonEmpty = () => v.pipe(v.string(), v.minLength(1, "must be a non-empty string"));
+const stringMap = () => v.nullish(v.record(v.string(), v.nullish(v.string())));
 
-const apiGatewayProxyEventSchema = z.looseObject({
+const apiGatewayProxyEventSchema = v.looseObject({
   httpMethod: nonEmpty(),
-  path: z.string(),
-  resource: z.optional(z.string()),
+  path: v.string(),
+  resource: v.optional(v.string()),
   headers: stringMap(),
-  multiValueHeaders: z.nullish(z.record(z.string(), z.nullish(z.array(z.string())))),
+  multiValueHeaders: v.nullish(v.record(v.string(), v.nullish(v.array(v.string())))),
   queryStringParameters: stringMap(),
   pathParameters: stringMap(),
-  requestContext: z.looseObject({
-    requestId: z.optional(z.string()),
-    identity: z.optional(
-      z.looseObject({
-        sourceIp: z.nullish(z.string()),
-        userAgent: z.nullish(z.string()),
+  requestContext: v.looseObject({
+    requestId: v.optional(v.string()),
+    identity: v.optional(
+      v.looseObject({
+        sourceIp: v.nullish(v.string()),
+        userAgent: v.nullish(v.string()),
       }),
     ),
   }),
@@ -28,49 +28,56 @@ const apiGatewayProxyEventSchema = z.looseObject({
 
 const HEX = /^[0-9A-Fa-f]+$/;
 
-const s3RecordSchema = z.looseObject({
-  eventSource: z.literal("aws:s3", 'expected "aws:s3"'),
-  eventName: z
-    .string()
-    .check(z.startsWith("ObjectCreated:", "expected an ObjectCreated:* event name, e.g. ObjectCreated:Put")),
+const s3RecordSchema = v.looseObject({
+  eventSource: v.literal("aws:s3", 'expected "aws:s3"'),
+  eventName: v.pipe(
+    v.string(),
+    v.startsWith("ObjectCreated:", "expected an ObjectCreated:* event name, e.g. ObjectCreated:Put"),
+  ),
   eventTime: nonEmpty(),
-  s3: z.looseObject({
-    bucket: z.looseObject({ name: nonEmpty() }),
-    object: z.looseObject({
+  s3: v.looseObject({
+    bucket: v.looseObject({ name: nonEmpty() }),
+    object: v.looseObject({
       key: nonEmpty(),
-      size: z.optional(z.number().check(z.nonnegative())),
-      eTag: z.optional(z.string()),
-      versionId: z.nullish(z.string()),
-      sequencer: z.string().check(z.regex(HEX, "expected a hexadecimal sequencer")),
+      size: v.optional(
+        v.pipe(
+          v.number(),
+          v.finite("expected a finite number"),
+          v.minValue(0, "Too small: expected number to be >=0"),
+        ),
+      ),
+      eTag: v.optional(v.string()),
+      versionId: v.nullish(v.string()),
+      sequencer: v.pipe(v.string(), v.regex(HEX, "expected a hexadecimal sequencer")),
     }),
   }),
 });
 
-const s3EventSchema = z.looseObject({
-  Records: z.array(s3RecordSchema).check(z.minLength(1, "expected at least one record")),
+const s3EventSchema = v.looseObject({
+  Records: v.pipe(v.array(s3RecordSchema), v.minLength(1, "expected at least one record")),
 });
 
-const scheduledEventSchema = z.looseObject({
-  source: z.literal("aws.events", 'expected "aws.events"'),
-  "detail-type": z.literal("Scheduled Event", 'expected "Scheduled Event"'),
+const scheduledEventSchema = v.looseObject({
+  source: v.literal("aws.events", 'expected "aws.events"'),
+  "detail-type": v.literal("Scheduled Event", 'expected "Scheduled Event"'),
   id: nonEmpty(),
   account: nonEmpty(),
   region: nonEmpty(),
   time: nonEmpty(),
-  resources: z.array(z.string()),
+  resources: v.array(v.string()),
 });
 
 // The parsed types are the validated subset of @types/aws-lambda's event types: every field named
 // here has been checked, and the rest of the event is carried along unchanged.
 
 /** A validated API Gateway REST proxy event (payload v1), a subset of `APIGatewayProxyEvent`. */
-export type ApiGatewayProxyEventInput = z.output<typeof apiGatewayProxyEventSchema>;
+export type ApiGatewayProxyEventInput = Output<typeof apiGatewayProxyEventSchema>;
 /** A validated S3 notification event, a subset of `S3Event`. */
-export type S3EventInput = z.output<typeof s3EventSchema>;
+export type S3EventInput = Output<typeof s3EventSchema>;
 /** One validated ObjectCreated record, a subset of `S3EventRecord`; its `sequencer` is always present. */
 export type S3ObjectCreatedRecord = S3EventInput["Records"][number];
 /** A validated EventBridge Scheduled Event, a subset of `ScheduledEvent`. */
-export type ScheduledEventInput = z.output<typeof scheduledEventSchema>;
+export type ScheduledEventInput = Output<typeof scheduledEventSchema>;
 
 /**
  * Validates an API Gateway REST (payload v1) Lambda proxy event.
@@ -150,13 +157,12 @@ export function parseS3Event(input: unknown): S3EventInput {
  */
 export const MAX_S3_RECORDS = 100;
 
-const s3EnvelopeSchema = z.looseObject({
-  Records: z
-    .array(z.unknown())
-    .check(
-      z.minLength(1, "expected at least one record"),
-      z.maxLength(MAX_S3_RECORDS, `expected at most ${MAX_S3_RECORDS} records (S3 sends one per event)`),
-    ),
+const s3EnvelopeSchema = v.looseObject({
+  Records: v.pipe(
+    v.array(v.unknown()),
+    v.minLength(1, "expected at least one record"),
+    v.maxLength(MAX_S3_RECORDS, `expected at most ${MAX_S3_RECORDS} records (S3 sends one per event)`),
+  ),
 });
 
 /** A record of an S3 event that does not validate: where it is, why, and the record as received. */
@@ -181,19 +187,18 @@ export function parseS3EventRecords(input: unknown): {
   const records: Array<{ index: number; record: S3ObjectCreatedRecord }> = [];
   const invalid: InvalidS3Record[] = [];
   envelope.Records.forEach((raw, index) => {
-    const result = s3RecordSchema.safeParse(raw);
+    const result = safeParse(s3RecordSchema, raw);
     if (result.success) {
       records.push({ index, record: result.data });
       return;
     }
-    const issue = result.error.issues[0];
     invalid.push({
       index,
       raw,
       error: new EventValidationError(
         "S3 event",
-        formatPath(["Records", index, ...(issue?.path ?? [])]),
-        issue?.message ?? "invalid",
+        formatPath(["Records", index, ...result.issue.path]),
+        result.issue.reason,
       ),
     });
   });

@@ -16,10 +16,11 @@ export {
 } from "./events.ts";
 export type { HeaderMap } from "./headers.ts";
 export { getHeader } from "./headers.ts";
-export type { Logger } from "./logger.ts";
-export { createLogger, startInvocation } from "./logger.ts";
+export type { LogAttributes, Logger } from "./logger.ts";
+export { createLogger, FunctionLogger, startInvocation } from "./logger.ts";
 export type { ResponseOptions } from "./response.ts";
 export { errorResponse, jsonResponse } from "./response.ts";
 export { decodeS3Key, encodeS3Key, MAX_S3_KEY_BYTES, tryDecodeS3Key } from "./s3-key.ts";
-export { EventValidationError, formatPath, parseWith } from "./validation.ts";
+export type { Issue, Output, Schema } from "./validation.ts";
+export { EventValidationError, formatPath, parseWith, safeParse } from "./validation.ts";
 export { isWarmupEvent, WARMUP_RESPONSE } from "./warmup.ts";
