@@ -35,6 +35,8 @@ export interface DeployedApi {
     readonly name: string;
     readonly rateLimit?: number;
     readonly burstLimit?: number;
+    /** The stage's variables (`stageVariables` in every event), when it has any. */
+    readonly variables?: Readonly<Record<string, string>>;
   }>;
   readonly routes: ReadonlyArray<DeployedRoute>;
 }
@@ -120,10 +122,15 @@ export function readDeployed(state: Record<string, unknown>): Deployed {
           ?.settings as
           | Array<{ throttling_rate_limit?: number; throttling_burst_limit?: number }>
           | undefined;
+        const variables =
+          typeof s.variables === "object" && s.variables !== null
+            ? Object.fromEntries(Object.entries(s.variables).map(([k, v]) => [k, String(v)]))
+            : {};
         return {
           name: String(s.stage_name),
           rateLimit: throttle?.[0]?.throttling_rate_limit,
           burstLimit: throttle?.[0]?.throttling_burst_limit,
+          ...(Object.keys(variables).length > 0 ? { variables } : {}),
         };
       });
     return { id, name: String(api.name), stages, routes };

@@ -2,7 +2,6 @@ import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from "@aws-s
 import {
   CloudWatchLogsClient,
   CreateLogStreamCommand,
-  PutLogEventsCommand,
   ResourceAlreadyExistsException,
 } from "@aws-sdk/client-cloudwatch-logs";
 import {
@@ -19,14 +18,22 @@ import {
   SQS_MAX_MESSAGE_BYTES,
 } from "../runtime/dead-letters.ts";
 import type { AsyncMetricName, RuntimeEvent } from "../runtime/types.ts";
+import { awsJsonCall } from "./aws-json.ts";
 
 /** PutLogEvents limits: 10,000 events and 1,048,576 bytes (each message's UTF-8 size plus 26). */
 const MAX_BATCH_EVENTS = 10_000;
 const MAX_BATCH_BYTES = 1_048_576;
 /** Lambda delivers logs to CloudWatch within about a second; shipping less often keeps moto's load low. */
 export const LOG_FLUSH_INTERVAL_MS = 500;
-/** …or as soon as this many lines wait. */
-const LOG_FLUSH_EVENTS = 1000;
+/**
+ * …or as soon as one stream has this many lines waiting: PutLogEvents takes one stream a call, and
+ * a function's lines are spread over its environments' streams (ten under load), so counting all
+ * streams together made ten calls of a hundred lines each, every one of them an fsync of moto's
+ * journal and a connection of its own.
+ */
+const LOG_FLUSH_STREAM_EVENTS = 1000;
+/** …or this many in all, so lines never pile up in memory (about 4 MB of typical lines). */
+const LOG_FLUSH_EVENTS = 10_000;
 
 type LogEvent = { timestamp: number; message: string };
 
@@ -53,11 +60,14 @@ export function logBatches(events: ReadonlyArray<LogEvent>): LogEvent[][] {
  * Writes function log lines into their CloudWatch Logs group in moto, as Lambda does
  * (`/aws/lambda/<function>`, one stream per execution environment), in batches within
  * PutLogEvents' limits, twice a second. It writes as the Lambda service, straight through the
- * gateway's moto link.
+ * gateway's moto link. Every line of every invocation comes through here (four for the smallest),
+ * so adding one is a push, and PutLogEvents' body is written by JSON.stringify, not the SDK.
  */
 export class LogShipper {
   private readonly client: CloudWatchLogsClient;
+  /** Lines waiting, by log stream (one per execution environment, so one function's). */
   private readonly pending = new Map<string, { group: string; stream: string; events: LogEvent[] }>();
+  private readonly groups = new Map<string, string>();
   private readonly created = new Set<string>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -65,21 +75,34 @@ export class LogShipper {
   private pendingEvents = 0;
 
   constructor(
-    moto: MotoClientConfig,
+    private readonly moto: MotoClientConfig,
     private readonly onError: (message: string) => void,
   ) {
     this.client = new CloudWatchLogsClient(moto);
   }
 
   add(functionName: string, stream: string, message: string): void {
-    const group = `/aws/lambda/${functionName}`;
-    const key = `${group}\u0000${stream}`;
-    const batch = this.pending.get(key) ?? { group, stream, events: [] };
+    let group = this.groups.get(functionName);
+    if (group === undefined) {
+      group = `/aws/lambda/${functionName}`;
+      this.groups.set(functionName, group);
+    }
+    // Stream names are unique per environment; a name two functions shared would get its own key.
+    let key = stream;
+    let batch = this.pending.get(key);
+    if (batch && batch.group !== group) {
+      key = `${group}\u0000${stream}`;
+      batch = this.pending.get(key);
+    }
+    if (!batch) {
+      batch = { group, stream, events: [] };
+      this.pending.set(key, batch);
+    }
     batch.events.push({ timestamp: Date.now(), message });
-    this.pending.set(key, batch);
     this.pendingEvents += 1;
     // Under load, ship as soon as a batch is worth a call, so big bodies never pile up in memory.
-    if (this.pendingEvents >= LOG_FLUSH_EVENTS) this.flushSoon();
+    if (batch.events.length >= LOG_FLUSH_STREAM_EVENTS || this.pendingEvents >= LOG_FLUSH_EVENTS)
+      this.flushSoon();
     else
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
@@ -115,8 +138,11 @@ export class LogShipper {
           this.created.add(key);
         }
         for (const logEvents of logBatches(batch.events)) {
-          await this.client.send(
-            new PutLogEventsCommand({ logGroupName: batch.group, logStreamName: batch.stream, logEvents }),
+          await awsJsonCall(
+            this.moto,
+            "logs",
+            "Logs_20140328.PutLogEvents",
+            JSON.stringify({ logGroupName: batch.group, logStreamName: batch.stream, logEvents }),
           );
         }
       } catch (error) {

@@ -47,11 +47,19 @@ export function hostName(host: string): string | undefined {
   return match?.[1]?.toLowerCase();
 }
 
+/** Host headers already judged: every request sends one, and a client sends the same one each time. */
+const judgedHosts = new Map<string, boolean>();
+
 /** Whether a Host header names this machine's loopback (or API Gateway's local host names). */
 export function isLoopbackHost(host: string | undefined): boolean {
-  const name = host === undefined ? undefined : hostName(host);
-  if (!name) return false;
-  return LOOPBACK_NAMES.has(name) || /^[a-z0-9-]+\.execute-api\.localhost$/.test(name);
+  if (host === undefined) return false;
+  const judged = judgedHosts.get(host);
+  if (judged !== undefined) return judged;
+  const name = hostName(host);
+  const loopback = !!name && (LOOPBACK_NAMES.has(name) || /^[a-z0-9-]+\.execute-api\.localhost$/.test(name));
+  if (judgedHosts.size >= 256) judgedHosts.clear();
+  judgedHosts.set(host, loopback);
+  return loopback;
 }
 
 /**
@@ -59,12 +67,13 @@ export function isLoopbackHost(host: string | undefined): boolean {
  * decodes `%XX`; repeated slashes are folded conservatively). Undefined when it does not decode.
  */
 function reachesMotoControl(pathname: string): boolean | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return undefined;
-  }
+  let decoded = pathname;
+  if (pathname.includes("%"))
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return undefined;
+    }
   const folded = decoded.replace(/\/{2,}/g, "/").toLowerCase();
   return /^\/(moto-api|_lambdaform-moto)(\/|$)/.test(folded);
 }

@@ -137,12 +137,15 @@ export class GatewayServer {
       const reply = tooLarge(kind, signature?.service, error.limit);
       return { ...reply, headers: { ...reply.headers, connection: "close" } };
     }
+    const remote = req.socket.remoteAddress ?? "127.0.0.1";
     const request: GatewayRequest = {
       ...head,
-      url: new URL(req.url ?? "/", `http://${host}`),
+      // API Gateway reads only the path and query, the same under any base; the AWS API reads the
+      // host too (an SQS queue URL), so its requests get their URL on the host they named.
+      url: kind === "api" ? url : new URL(req.url ?? "/", `http://${host}`),
       host: host ?? "127.0.0.1",
       body,
-      sourceIp: (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      sourceIp: remote.startsWith("::ffff:") ? remote.slice(7) : remote,
     };
     if (kind === "control")
       return (

@@ -54,16 +54,18 @@ export function parseSignature(
   rawHeaders: ReadonlyArray<string>,
   url: URL,
 ): Signature | undefined {
-  const authorizations = rawHeaders.filter(
-    (name, i) => i % 2 === 0 && name.toLowerCase() === "authorization",
-  );
   // Only a SigV4 header claims a signature: `Bearer …` and other schemes are an API's business.
-  const header = /^\s*AWS4-/i.test(headers.authorization ?? "") ? headers.authorization : undefined;
+  const authorization = headers.authorization;
+  const header = authorization !== undefined && /^\s*AWS4-/i.test(authorization) ? authorization : undefined;
   const query = url.searchParams;
-  const authKeys = [...query.keys()].filter((key) => QUERY_AUTH_KEY.test(key));
+  // Most requests (every API Gateway call) have no query at all.
+  const authKeys = url.search === "" ? [] : [...query.keys()].filter((key) => QUERY_AUTH_KEY.test(key));
   // A presigned request names its credential or algorithm; a stray X-Amz-Signature is a parameter.
   const presigned = authKeys.some((key) => /^x-amz-(credential|algorithm)$/i.test(key));
   if (header === undefined && !presigned) return undefined;
+  const authorizations = rawHeaders.filter(
+    (name, i) => i % 2 === 0 && name.toLowerCase() === "authorization",
+  );
   const shape = guessShape(header ?? query.get("X-Amz-Credential") ?? "");
   if (authorizations.length > 1) refuse(shape, "InvalidRequest", "more than one Authorization header");
   if (header !== undefined && presigned)

@@ -1,7 +1,9 @@
 // The execution environment's runtime, run in a worker thread: loads the handler once (init), then
 // answers invocations one at a time, as Lambda's Node.js runtime does. Plain JavaScript so a cold
-// start pays for no TypeScript loader. Talks to the host only through postMessage, which keeps log
-// lines and results in order.
+// start pays for no TypeScript loader. One message each way per invocation: the event in, the
+// result out. Log lines go into a ring of memory shared with the host (see log-ring.ts), which the
+// host reads when a message arrives and when this thread dies, so they stay in order and none is
+// lost to a crash, a timeout or process.exit.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -9,7 +11,7 @@ import { format } from "node:util";
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { taskRoot, handler: handlerSetting, context: environmentContext, clock } = workerData;
+const { taskRoot, handler: handlerSetting, context: environmentContext, clock, logs } = workerData;
 // clock[0]: the invocation's deadline; clock[1]: when a debugger paused this thread (0 while it
 // runs). The host moves the deadline on by the pause when it hears of the resume.
 const remainingMs = () => Math.max(0, clock[0] - (clock[1] || Date.now()));
@@ -21,6 +23,62 @@ const sampleMemory = () => {
   const heap = getHeapStatistics();
   peakBytes = Math.max(peakBytes, heap.total_heap_size + heap.external_memory);
 };
+
+// The log ring's writing end (its layout is described in log-ring.ts): control words [0] write
+// position (ours), [1] read position (the host's); records of an Int32 header and UTF-8 bytes.
+const CONTROL_BYTES = 16;
+const CAPACITY = logs.byteLength - CONTROL_BYTES;
+const MAX_RECORD = CAPACITY / 4;
+const MORE = 0x40000000;
+const WRAP = -1;
+const control = new Int32Array(logs, 0, CONTROL_BYTES / 4);
+const words = new Int32Array(logs, CONTROL_BYTES);
+const bytes = Buffer.from(logs, CONTROL_BYTES, CAPACITY);
+let written = 0;
+
+/** Where a record of `length` bytes goes; when the ring is full, waits for the host to read it. */
+function reserve(length) {
+  const size = 4 + ((length + 3) & ~3);
+  for (;;) {
+    const read = Atomics.load(control, 1);
+    const index = written & (CAPACITY - 1);
+    const tail = CAPACITY - index;
+    const needed = tail < size ? tail + size : size;
+    if (CAPACITY - ((written - read) | 0) >= needed) {
+      if (tail >= size) return index;
+      words[index >> 2] = WRAP;
+      written = (written + tail) | 0;
+      return 0;
+    }
+    post({ type: "drain" });
+    Atomics.wait(control, 1, read, 1000);
+  }
+}
+
+function commit(index, length, more) {
+  words[index >> 2] = more ? length | MORE : length;
+  written = (written + 4 + ((length + 3) & ~3)) | 0;
+  Atomics.store(control, 0, written);
+}
+
+/** Appends one write of the function's output to the log ring. */
+function writeLog(text) {
+  if (text.length === 0) return;
+  const length = Buffer.byteLength(text, "utf8");
+  if (length <= MAX_RECORD) {
+    const index = reserve(length);
+    bytes.write(text, index + 4, length, "utf8");
+    commit(index, length, false);
+    return;
+  }
+  const encoded = Buffer.from(text, "utf8");
+  for (let offset = 0; offset < length; offset += MAX_RECORD) {
+    const end = Math.min(length, offset + MAX_RECORD);
+    const index = reserve(end - offset);
+    encoded.copy(bytes, index + 4, offset, end);
+    commit(index, end - offset, end < length);
+  }
+}
 
 /** Lambda's error shape. */
 function toLambdaError(error) {
@@ -36,18 +94,18 @@ function toLambdaError(error) {
 
 // Output goes to the host as log lines. console.* gets Lambda's text prefix; raw writes (structured
 // loggers such as Powertools write JSON straight to stdout) stay as they are.
-const forward = (stream) => (chunk, encoding, callback) => {
-  const text =
+const forward = (chunk, encoding, callback) => {
+  writeLog(
     typeof chunk === "string"
       ? chunk
-      : Buffer.from(chunk).toString(typeof encoding === "string" ? encoding : "utf8");
-  post({ type: "log", stream, text });
+      : Buffer.from(chunk).toString(typeof encoding === "string" ? encoding : "utf8"),
+  );
   const done = typeof encoding === "function" ? encoding : callback;
   if (typeof done === "function") done();
   return true;
 };
-process.stdout.write = forward("stdout");
-process.stderr.write = forward("stderr");
+process.stdout.write = forward;
+process.stderr.write = forward;
 for (const [method, level] of [
   ["log", "INFO"],
   ["info", "INFO"],
@@ -57,11 +115,7 @@ for (const [method, level] of [
   ["trace", "TRACE"],
 ]) {
   console[method] = (...args) =>
-    post({
-      type: "log",
-      stream: "stdout",
-      text: `${new Date().toISOString()}\t${requestId ?? "undefined"}\t${level}\t${format(...args)}\n`,
-    });
+    writeLog(`${new Date().toISOString()}\t${requestId ?? "undefined"}\t${level}\t${format(...args)}\n`);
 }
 
 // A failure outside the handler's promise ends the environment, as it ends Lambda's runtime process.
@@ -140,6 +194,9 @@ function callHandler(event, context) {
   });
 }
 
+// The legacy context methods: they do nothing here (a handler returns or calls back).
+const noop = () => {};
+
 parentPort.on("message", async (message) => {
   requestId = message.requestId;
   const context = {
@@ -147,9 +204,9 @@ parentPort.on("message", async (message) => {
     awsRequestId: requestId,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: remainingMs,
-    done: () => {},
-    succeed: () => {},
-    fail: () => {},
+    done: noop,
+    succeed: noop,
+    fail: noop,
   };
   const started = performance.now();
   try {

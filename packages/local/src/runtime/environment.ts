@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { FunctionSpec } from "../stack/read-stack.ts";
+import { LogRing } from "./log-ring.ts";
 import { PausableTimer } from "./pausable-timer.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import type { StackTraceMapper } from "./source-maps.ts";
@@ -8,6 +9,11 @@ import type { LambdaError, LogSink } from "./types.ts";
 
 const BOOTSTRAP = new URL("./bootstrap.mjs", import.meta.url);
 const INIT_TIMEOUT_MS = 10_000;
+/**
+ * While an init or an invocation runs longer than this, the host reads its log lines every so
+ * often, so a slow function's lines show as they are written; a quick one's come with its result.
+ */
+export const LIVE_LOG_INTERVAL_MS = 100;
 
 /**
  * The largest response a synchronous invocation returns: "6 MB", which Lambda enforces as
@@ -62,7 +68,8 @@ type FinishInput = Omit<RawOutcome, "lines" | "maxMemoryBytes" | "durationMs"> &
 type Message =
   | { type: "ready"; initMs: number; memoryBytes: number }
   | { type: "init-error"; error: LambdaError; initMs: number }
-  | { type: "log"; stream: string; text: string }
+  /** The log ring is full: the worker waits until the host has read it. */
+  | { type: "drain" }
   | { type: "fatal"; error: LambdaError }
   | {
       type: "result";
@@ -124,6 +131,14 @@ export class ExecutionEnvironment {
    * resume before the host hears of it.
    */
   private readonly clock = new Float64Array(new SharedArrayBuffer(16));
+  /** The function's log lines, as the worker writes them (see log-ring.ts). */
+  private readonly logs = new LogRing();
+  /** Reads the log ring while an init or invocation runs long (see {@link LIVE_LOG_INTERVAL_MS}). */
+  private live?: NodeJS.Timeout;
+  private initializing = true;
+  /** What each log line of this environment is sent to `onLog` with. */
+  readonly logMeta: { readonly functionName: string; readonly logStreamName: string };
+  private readonly logText = (text: string) => this.log(text);
   private nextId = 1;
   private peakBytes = 0;
   private initError?: LambdaError;
@@ -131,12 +146,14 @@ export class ExecutionEnvironment {
   private constructor(private readonly options: EnvironmentOptions) {
     this.logStreamName = options.logStreamName;
     this.generation = options.generation;
+    this.logMeta = { functionName: options.spec.name, logStreamName: options.logStreamName };
     this.worker = new Worker(BOOTSTRAP, {
       workerData: {
         taskRoot: options.taskRoot,
         handler: options.spec.handler,
         context: options.context,
         clock: this.clock,
+        logs: this.logs.buffer,
       },
       env: { ...options.env },
       resourceLimits: heapLimits(options.spec.memoryMb),
@@ -160,6 +177,7 @@ export class ExecutionEnvironment {
     // The worker may start running the bundle first; the monitor's debugger is enabled on its
     // thread within moments, before the handler is ever invoked.
     await env.watched;
+    env.readLogsWhileBusy();
     const started = performance.now();
     await new Promise<void>((resolve) => {
       // On the environment's clock: a breakpoint in the module's init stops it too.
@@ -173,7 +191,10 @@ export class ExecutionEnvironment {
         resolve();
       });
       env.worker.on("message", (message: Message) => {
+        // Every line the worker wrote before this message comes first.
+        env.readLogs(message.type === "drain");
         if (message.type === "ready" || message.type === "init-error") {
+          env.initializing = false;
           env.release(timer);
           env.initDurationMs = performance.now() - started;
           env.peakBytes = message.type === "ready" ? message.memoryBytes : 0;
@@ -197,6 +218,7 @@ export class ExecutionEnvironment {
         resolve();
       });
     });
+    env.initializing = false;
     return env;
   }
 
@@ -229,7 +251,30 @@ export class ExecutionEnvironment {
       this.clock[DEADLINE] = Date.now() + timeoutMs;
       this.clock[PAUSED_SINCE] = 0;
       this.worker.postMessage({ id, requestId, eventJson });
+      this.readLogsWhileBusy();
     });
+  }
+
+  /**
+   * Reads what the worker logged so far: each line goes to `lines` and `onLog`, in order. `wake`
+   * when the worker asked for room (a `drain` message): it waits until it is told.
+   */
+  private readLogs(wake = false): void {
+    if (wake || this.logs.pending) this.logs.drain(this.logText, wake);
+  }
+
+  /** Arms (or re-arms) the timer that reads the log ring while an init or invocation runs long. */
+  private readLogsWhileBusy(): void {
+    if (this.live) {
+      this.live.refresh();
+      return;
+    }
+    this.live = setTimeout(() => {
+      if (this.dead || (!this.pending && !this.initializing)) return;
+      this.readLogs();
+      this.live?.refresh();
+    }, LIVE_LOG_INTERVAL_MS);
+    this.live.unref();
   }
 
   /** A timeout on this environment's clock: it stops while a debugger holds the environment paused. */
@@ -253,6 +298,8 @@ export class ExecutionEnvironment {
 
   /** A debugger paused this environment's thread (at a breakpoint): its clocks stop. */
   pause(): void {
+    // What it logged before the breakpoint shows now, not after the debugger lets it go.
+    this.readLogs();
     this.paused = true;
     this.clock[PAUSED_SINCE] = Date.now();
     for (const timer of this.timers) timer.pause();
@@ -274,23 +321,37 @@ export class ExecutionEnvironment {
 
   async kill(): Promise<void> {
     this.dead = true;
+    clearTimeout(this.live);
     await this.worker.terminate();
   }
 
+  /** One write of the function's output: each of its lines (empty ones aside) is a log line. */
   private log(text: string): void {
-    for (const raw of text.split("\n")) {
-      if (raw === "") continue;
-      const line = this.options.traces ? this.options.traces.mapText(raw) : raw;
-      this.lines.push(line);
-      this.options.onLog?.(line, { functionName: this.options.spec.name, logStreamName: this.logStreamName });
-    }
+    const newline = text.indexOf("\n");
+    // Most writes are one line and its newline.
+    if (newline === -1) this.line(text);
+    else if (newline === text.length - 1) this.line(text.slice(0, -1));
+    else for (const raw of text.split("\n")) this.line(raw);
+  }
+
+  private line(raw: string): void {
+    if (raw === "") return;
+    const line = this.options.traces ? this.options.traces.mapText(raw) : raw;
+    this.lines.push(line);
+    this.options.onLog?.(line, this.logMeta);
   }
 
   private onMessage(message: Message): void {
-    if (message.type === "log") this.log(message.text);
-    else if (message.type === "result" && this.pending?.id === message.id) {
+    this.readLogs();
+    if (message.type === "result" && this.pending?.id === message.id) {
       this.peakBytes = Math.max(this.peakBytes, message.memoryBytes);
-      if (message.ok && Buffer.byteLength(message.payloadJson ?? "") > MAX_RESPONSE_BYTES) {
+      const json = message.payloadJson ?? "";
+      // A UTF-16 unit is at most 3 bytes of UTF-8: most responses need no count.
+      if (
+        message.ok &&
+        json.length * 3 > MAX_RESPONSE_BYTES &&
+        Buffer.byteLength(json) > MAX_RESPONSE_BYTES
+      ) {
         // The Runtime API refuses the response (HTTP 413); the runtime says so in the function's
         // log, and the environment stays warm.
         this.log(
@@ -317,20 +378,23 @@ export class ExecutionEnvironment {
     this.release(pending.timer);
     this.pending = undefined;
     const traces = this.options.traces;
+    const error = outcome.error;
     pending.resolve({
-      ...outcome,
-      error:
-        outcome.error && traces
-          ? { ...outcome.error, trace: outcome.error.trace.map((l) => traces.mapText(l)) }
-          : outcome.error,
+      ok: outcome.ok,
+      payloadJson: outcome.payloadJson,
+      error: error && traces ? { ...error, trace: error.trace.map((l) => traces.mapText(l)) } : error,
       durationMs: outcome.durationMs ?? performance.now() - pending.started,
       maxMemoryBytes: this.peakBytes,
+      fatal: outcome.fatal,
       lines: this.drainLines(),
     });
   }
 
   private fatal(error: LambdaError): void {
+    // The lines it wrote before it died are in the ring still.
+    this.readLogs();
     this.dead = true;
+    clearTimeout(this.live);
     this.finish({ ok: false, error, fatal: true });
     void this.worker.terminate();
   }
@@ -338,6 +402,7 @@ export class ExecutionEnvironment {
   private onTimeout(): void {
     const pending = this.pending;
     if (!pending) return;
+    this.readLogs();
     const message = `Task timed out after ${this.options.spec.timeoutSeconds.toFixed(2)} seconds`;
     this.log(`${new Date().toISOString()} ${pending.requestId} ${message}`);
     this.fatal({ errorType: "Sandbox.Timedout", errorMessage: message, trace: [] });
@@ -361,6 +426,8 @@ export class ExecutionEnvironment {
   }
 
   private onExit(code: number): void {
+    this.readLogs();
+    clearTimeout(this.live);
     const wasDead = this.dead;
     this.dead = true;
     if (!wasDead && this.pending) {

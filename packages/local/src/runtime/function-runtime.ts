@@ -24,6 +24,14 @@ import type { AsyncMetricName, InvocationResult, LogSink, RuntimeEventSink } fro
 
 export { type AsyncOutcome, MAX_ASYNC_EVENT_BYTES, RequestTooLargeError, ThrottledError };
 
+/**
+ * An event already written as the JSON an execution environment receives (API Gateway's, made
+ * from its route's template), so a synchronous invocation does not serialize it again.
+ */
+export class SerializedEvent {
+  constructor(readonly json: string) {}
+}
+
 export interface FunctionRuntimeOptions {
   readonly spec: FunctionSpec;
   readonly taskRoot: string;
@@ -187,9 +195,13 @@ export class FunctionRuntime {
       initDurationMs: cold ? env.initDurationMs : undefined,
       outcome,
     });
-    const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
     // START and the function's own lines were logged as they happened; END and REPORT close it.
-    for (const line of result.logs.slice(-2)) this.options.onLog?.(line, meta);
+    const onLog = this.options.onLog;
+    if (onLog) {
+      const { logs } = result;
+      onLog(logs[logs.length - 2] ?? "", env.logMeta);
+      onLog(logs[logs.length - 1] ?? "", env.logMeta);
+    }
     return result;
   }
 
@@ -220,10 +232,10 @@ export class FunctionRuntime {
     },
   ): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
-    const eventJson = JSON.stringify(event ?? null);
+    const eventJson = event instanceof SerializedEvent ? event.json : JSON.stringify(event ?? null);
     const { env, cold } = await this.pool.acquire();
     options.onEnvironment?.(env);
-    const meta = { functionName: this.spec.name, logStreamName: env.logStreamName };
+    const meta = env.logMeta;
     try {
       const initLines = cold ? env.drainLines() : [];
       this.options.onLog?.(`START RequestId: ${requestId} Version: $LATEST`, meta);
@@ -240,7 +252,12 @@ export class FunctionRuntime {
         });
       }
       const outcome = await env.invoke(eventJson, requestId, this.spec.timeoutSeconds * 1000);
-      return this.frame(requestId, env, cold, { ...outcome, lines: [...initLines, ...outcome.lines] });
+      return this.frame(
+        requestId,
+        env,
+        cold,
+        initLines.length > 0 ? { ...outcome, lines: [...initLines, ...outcome.lines] } : outcome,
+      );
     } finally {
       this.pool.release(env);
     }

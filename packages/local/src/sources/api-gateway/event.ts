@@ -35,6 +35,10 @@ export interface ApiGatewayOptions {
   readonly accountId?: string;
   readonly region?: string;
   readonly now?: Date;
+  /** `requestContext.requestId`; new for every event when not given. */
+  readonly requestId?: string;
+  /** `requestContext.extendedRequestId`; new for every event when not given. */
+  readonly extendedRequestId?: string;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -120,7 +124,9 @@ export function apiGatewayProxyEvent(options: ApiGatewayOptions = {}): ApiGatewa
       apiId,
       domainName: `${apiId}.execute-api.${region}.amazonaws.com`,
       domainPrefix: apiId,
-      extendedRequestId: `${randomToken(14, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")}=`,
+      extendedRequestId:
+        options.extendedRequestId ??
+        `${randomToken(14, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")}=`,
       httpMethod: method,
       identity: {
         accessKey: null,
@@ -141,7 +147,7 @@ export function apiGatewayProxyEvent(options: ApiGatewayOptions = {}): ApiGatewa
       },
       path: `/${stage}${path}`,
       protocol: "HTTP/1.1",
-      requestId: randomUUID(),
+      requestId: options.requestId ?? randomUUID(),
       requestTime: requestTime(now),
       requestTimeEpoch: now.getTime(),
       resourceId: options.resourceId ?? randomToken(6, "abcdefghijklmnopqrstuvwxyz0123456789"),

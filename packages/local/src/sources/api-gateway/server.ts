@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { DeployedApi, DeployedRoute } from "../../dev/deployed.ts";
 import type { Reply } from "../../http/reply.ts";
+import { type FunctionRuntime, SerializedEvent } from "../../runtime/function-runtime.ts";
 import type { LocalRuntime } from "../../runtime/local-runtime.ts";
-import { apiGatewayProxyEvent } from "./event.ts";
+import { ProxyEventTemplate } from "./event-template.ts";
 
 /** A request as API Gateway's front end reads it: plain data, so it needs no socket to test. */
 export interface ApiRequest {
@@ -59,6 +60,7 @@ class TokenBucket {
 
 /** A path segment decoded, or as sent when its escapes are malformed (`%E0`), never an error. */
 function decodeSegment(segment: string): string {
+  if (!segment.includes("%")) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -66,32 +68,104 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function matchRoute(routes: ReadonlyArray<DeployedRoute>, path: string, method: string) {
-  const segments = path.split("/").filter(Boolean);
-  for (const route of routes) {
-    const template = route.resourcePath.split("/").filter(Boolean);
-    const params = Object.create(null) as Record<string, string>;
+/** A stage of a deployed API, with what each of its requests shares: its token bucket. */
+interface CompiledStage {
+  readonly name: string;
+  readonly bucket?: TokenBucket;
+}
+
+/** A route, its resource template cut into segments once, and its event template per stage. */
+interface CompiledRoute {
+  readonly route: DeployedRoute;
+  readonly parts: ReadonlyArray<
+    | { readonly kind: "literal"; readonly text: string }
+    | { readonly kind: "param"; readonly name: string }
+    | { readonly kind: "greedy"; readonly name: string }
+  >;
+  /** Segments in the template (a greedy parameter ends `parts` but not the template). */
+  readonly length: number;
+  /** Whether the template ends with a greedy parameter: then the path may have more segments. */
+  readonly greedy: boolean;
+  readonly templates: ReadonlyMap<string, ProxyEventTemplate>;
+  /** The function it invokes, looked up on its first request. */
+  fn?: FunctionRuntime;
+}
+
+interface CompiledApi {
+  readonly api: DeployedApi;
+  readonly stages: ReadonlyMap<string, CompiledStage>;
+  readonly routes: ReadonlyArray<CompiledRoute>;
+}
+
+function compileRoute(
+  api: DeployedApi,
+  route: DeployedRoute,
+  deployment: ApiGatewayDeployment,
+): CompiledRoute {
+  const template = route.resourcePath.split("/").filter(Boolean);
+  const parts: CompiledRoute["parts"][number][] = [];
+  for (const part of template) {
+    if (part.endsWith("+}")) {
+      // A greedy parameter takes the rest of the path: nothing after it is matched.
+      parts.push({ kind: "greedy", name: part.slice(1, -2) });
+      break;
+    }
+    if (part.startsWith("{") && part.endsWith("}")) parts.push({ kind: "param", name: part.slice(1, -1) });
+    else parts.push({ kind: "literal", text: part });
+  }
+  const templates = new Map(
+    api.stages.map((stage) => [
+      stage.name,
+      new ProxyEventTemplate({
+        resource: route.resourcePath,
+        resourceId: route.resourceId,
+        stage: stage.name,
+        apiId: api.id,
+        accountId: deployment.accountId,
+        region: deployment.region,
+        stageVariables: stage.variables,
+      }),
+    ]),
+  );
+  return {
+    route,
+    parts,
+    length: template.length,
+    greedy: template.at(-1)?.endsWith("+}") ?? false,
+    templates,
+  };
+}
+
+/**
+ * The first route (in the deployment's order) whose template and method match the path's
+ * segments (the stage's segment at `from` and before left out).
+ */
+function matchRoute(
+  routes: ReadonlyArray<CompiledRoute>,
+  segments: ReadonlyArray<string>,
+  from: number,
+  method: string,
+) {
+  const count = segments.length - from;
+  for (const compiled of routes) {
+    const { route, parts, greedy } = compiled;
+    if (route.httpMethod !== method && route.httpMethod !== "ANY") continue;
+    if (greedy ? count < parts.length - 1 : count !== compiled.length) continue;
+    let params: Record<string, string> | undefined;
     let ok = true;
-    for (let i = 0; i < template.length && ok; i++) {
-      const part = template[i] ?? "";
-      if (part.endsWith("+}")) {
-        params[part.slice(1, -2)] = segments.slice(i).join("/");
-        i = template.length;
-        break;
-      }
-      if (i >= segments.length) ok = false;
-      else if (part.startsWith("{") && part.endsWith("}"))
-        params[part.slice(1, -1)] = decodeSegment(segments[i] ?? "");
-      else if (part !== segments[i]) ok = false;
+    for (let i = 0; i < parts.length && ok; i++) {
+      const part = parts[i];
+      if (!part) break;
+      const segment = segments[from + i] ?? "";
+      if (part.kind === "greedy") {
+        params ??= Object.create(null) as Record<string, string>;
+        params[part.name] = segments.slice(from + i).join("/");
+      } else if (part.kind === "param") {
+        params ??= Object.create(null) as Record<string, string>;
+        params[part.name] = decodeSegment(segment);
+      } else ok = part.text === segment;
     }
-    const greedy = template.at(-1)?.endsWith("+}") ?? false;
-    if (
-      ok &&
-      (greedy || template.length === segments.length) &&
-      (route.httpMethod === method || route.httpMethod === "ANY")
-    ) {
-      return { route, params };
-    }
+    if (ok) return { compiled, params };
   }
   return undefined;
 }
@@ -122,74 +196,98 @@ function validProxyResponse(payload: unknown): payload is {
 /**
  * Serves the deployed REST APIs as API Gateway does: `/<stage>/<path>` (or the execute-api host
  * form), a faithful v1 proxy event, and API Gateway's own answers for what goes wrong. One server
- * per deployment: a redeploy builds a new one.
+ * per deployment: a redeploy builds a new one, so everything a deployment fixes (its routes cut
+ * into segments, its stages, each route's event template) is made once, here.
  */
 export class ApiGatewayServer {
-  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly apis: ReadonlyArray<CompiledApi>;
+  private readonly byId = new Map<string, CompiledApi>();
+  /** The first API with a stage of each name: where a request without an execute-api host goes. */
+  private readonly byStage = new Map<string, CompiledApi>();
+  /** The API id an execute-api Host header names (`<id>.execute-api.localhost:<port>`), by header. */
+  private readonly hostApis = new Map<string, string | undefined>();
 
-  constructor(private readonly deployment: ApiGatewayDeployment) {}
+  constructor(private readonly deployment: ApiGatewayDeployment) {
+    this.apis = deployment.apis.map((api) => ({
+      api,
+      stages: new Map(
+        api.stages.map((stage) => [
+          stage.name,
+          {
+            name: stage.name,
+            bucket:
+              deployment.throttling && stage.rateLimit !== undefined && stage.burstLimit !== undefined
+                ? new TokenBucket(stage.rateLimit, stage.burstLimit)
+                : undefined,
+          },
+        ]),
+      ),
+      routes: api.routes.map((route) => compileRoute(api, route, deployment)),
+    }));
+    for (const compiled of this.apis) {
+      if (!this.byId.has(compiled.api.id)) this.byId.set(compiled.api.id, compiled);
+      for (const stage of compiled.stages.keys())
+        if (!this.byStage.has(stage)) this.byStage.set(stage, compiled);
+    }
+  }
 
-  /** The API a request is for: by execute-api host, else the first API with a matching stage. */
-  private select(request: ApiRequest) {
-    const hostApi = /^([a-z0-9]+)\.execute-api\./.exec(request.host)?.[1];
-    const [stage = "", ...rest] = request.url.pathname.split("/").filter(Boolean);
-    const path = `/${rest.join("/")}`;
-    const candidates = this.deployment.apis.filter((api) => (hostApi ? api.id === hostApi : true));
-    const api = candidates.find((a) => a.stages.some((s) => s.name === stage));
-    return api ? { api, stage: api.stages.find((s) => s.name === stage), path } : undefined;
+  private hostApi(host: string): string | undefined {
+    if (!host.includes(".execute-api.")) return undefined;
+    let id = this.hostApis.get(host);
+    if (id === undefined && !this.hostApis.has(host)) {
+      id = /^([a-z0-9]+)\.execute-api\./.exec(host)?.[1];
+      if (this.hostApis.size >= 256) this.hostApis.clear();
+      this.hostApis.set(host, id);
+    }
+    return id;
+  }
+
+  /** The API and stage a request is for: by execute-api host, else the first API with that stage. */
+  private select(request: ApiRequest, segments: ReadonlyArray<string>) {
+    const stageName = segments[0] ?? "";
+    const hostApi = this.hostApi(request.host);
+    const api = hostApi === undefined ? this.byStage.get(stageName) : this.byId.get(hostApi);
+    const stage = api?.stages.get(stageName);
+    return api && stage ? { api, stage } : undefined;
   }
 
   async handle(request: ApiRequest): Promise<Reply> {
+    // One id for the request: the x-amzn-RequestId header and the event's requestContext.requestId.
     const requestId = randomUUID();
-    const selected = this.select(request);
+    const segments = request.url.pathname.split("/").filter(Boolean);
+    const selected = this.select(request, segments);
     const method = request.method.toUpperCase();
-    const matched = selected && matchRoute(selected.api.routes, selected.path, method);
-    if (!selected?.stage || !matched)
-      return json(403, { message: "Missing Authentication Token" }, requestId);
-    const { api, stage, path } = selected;
-    const { runtime, throttling } = this.deployment;
+    const matched = selected && matchRoute(selected.api.routes, segments, 1, method);
+    if (!selected || !matched) return json(403, { message: "Missing Authentication Token" }, requestId);
+    const { stage } = selected;
+    const { compiled, params } = matched;
+    const route = compiled.route;
 
-    if (throttling && stage.rateLimit !== undefined && stage.burstLimit !== undefined) {
-      const key = `${api.id}/${stage.name}`;
-      let bucket = this.buckets.get(key);
-      if (!bucket) {
-        bucket = new TokenBucket(stage.rateLimit, stage.burstLimit);
-        this.buckets.set(key, bucket);
-      }
-      if (!bucket.take()) return json(429, { message: "Too Many Requests" }, requestId);
-    }
+    if (stage.bucket && !stage.bucket.take()) return json(429, { message: "Too Many Requests" }, requestId);
 
-    // Maps, not objects: a name from the request (`__proto__`, `constructor`) is only ever data.
-    const headers = new Map<string, string[]>();
-    for (let i = 0; i < request.rawHeaders.length; i += 2) {
-      const name = request.rawHeaders[i] ?? "";
-      headers.set(name, [...(headers.get(name) ?? []), request.rawHeaders[i + 1] ?? ""]);
-    }
-    const query = new Map<string, string[]>();
-    for (const [k, v] of request.url.searchParams) query.set(k, [...(query.get(k) ?? []), v]);
-    const event = apiGatewayProxyEvent({
-      method,
-      path,
-      resource: matched.route.resourcePath,
-      resourceId: matched.route.resourceId,
-      stage: stage.name,
-      headers,
-      query,
-      pathParameters: matched.params,
-      body: request.body.length > 0 ? request.body.toString("utf8") : null,
-      sourceIp: request.sourceIp,
-      apiId: api.id,
-      accountId: this.deployment.accountId,
-      region: this.deployment.region,
-    });
+    const search = request.url.search;
+    const event = new SerializedEvent(
+      (compiled.templates.get(stage.name) as ProxyEventTemplate).json({
+        method,
+        path: segments.length > 1 ? `/${segments.slice(1).join("/")}` : "/",
+        rawHeaders: request.rawHeaders,
+        query: search.length > 1 ? request.url.searchParams : undefined,
+        pathParameters: params,
+        body: request.body.length > 0 ? request.body.toString("utf8") : null,
+        sourceIp: request.sourceIp,
+        requestId,
+        now: Date.now(),
+      }),
+    );
 
     try {
-      const functionRuntime = runtime.function(matched.route.functionName);
+      compiled.fn ??= this.deployment.runtime.function(route.functionName);
+      const functionRuntime = compiled.fn;
       // The integration's timeout only matters when it is shorter than the function's own: otherwise
       // the function times out first and API Gateway answers 502 for the failed invocation.
       const result =
-        matched.route.timeoutMs < functionRuntime.spec.timeoutSeconds * 1000
-          ? await functionRuntime.invokeWithin(event, matched.route.timeoutMs)
+        route.timeoutMs < functionRuntime.spec.timeoutSeconds * 1000
+          ? await functionRuntime.invokeWithin(event, route.timeoutMs)
           : await functionRuntime.invoke(event);
       if (result === "timeout") return json(504, { message: "Endpoint request timed out" }, requestId);
       if (result.functionError || !validProxyResponse(result.payload)) {
