@@ -23,6 +23,21 @@ export interface MotoClientConfig {
 const SQS_POLL_MS = 100;
 
 /**
+ * Headers that describe moto's connection to the gateway, not the answer: a proxy drops them
+ * (RFC 9110 §7.6.1). moto's server closes every connection (`Connection: close`); passed on, that
+ * closed every client's kept-alive connection to the gateway after each call too.
+ */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/**
  * The gateway's one connection to moto, and every adaptation of moto's behaviour to AWS's.
  *
  * One connection, so moto handles one request at a time. Its recorder appends each request to the
@@ -109,7 +124,7 @@ export class MotoLink {
           response.on("end", () => {
             const out: Record<string, string | string[]> = {};
             for (const [k, v] of Object.entries(response.headers))
-              if (v !== undefined && k !== "transfer-encoding") out[k] = v;
+              if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
             resolve({ status: response.statusCode ?? 502, headers: out, body: Buffer.concat(parts) });
           });
           response.on("error", reject);

@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -33,6 +34,32 @@ describe("gateway in front of moto", function () {
   after(async () => {
     await gateway?.close();
     await suite?.stop();
+  });
+
+  it("keeps a client's connection open: moto's Connection: close is its own hop, not passed on", async () => {
+    // Prepare: an SDK client on one kept-alive connection, counting the sockets it opens.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let sockets = 0;
+    const open = agent.createConnection.bind(agent);
+    agent.createConnection = (...args: Parameters<typeof open>) => {
+      sockets += 1;
+      return open(...args);
+    };
+    const client = new SQSClient({
+      endpoint: gateway.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      requestHandler: { httpAgent: agent },
+    });
+    try {
+      // Act
+      for (let i = 0; i < 3; i++) await client.send(new ListQueuesCommand({}));
+      // Assess: moto closed its side after each call; the client's connection stayed up.
+      expect(sockets).to.equal(1);
+    } finally {
+      client.destroy();
+      agent.destroy();
+    }
   });
 
   it("waits out an SQS long poll itself, so moto keeps answering other calls meanwhile", async () => {
