@@ -85,7 +85,10 @@ export class Deployments {
       else this.hot.delete(fn.name);
     }
     const previous = this.routing;
-    this.routing = buildRouting(deployed, runtime, { apiThrottling: this.options.apiThrottling });
+    this.routing = buildRouting(deployed, runtime, {
+      apiThrottling: this.options.apiThrottling,
+      onApiRequest: (request) => this.metrics.addApiRequest(request),
+    });
     this.options.gateway.use(this.routing);
     this.arm(this.routing);
     if (previous) {

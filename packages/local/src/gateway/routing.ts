@@ -1,7 +1,7 @@
 import type { Deployed } from "../dev/deployed.ts";
 import { functionKeys } from "../identity.ts";
 import type { LocalRuntime } from "../runtime/local-runtime.ts";
-import { ApiGatewayServer } from "../sources/api-gateway/server.ts";
+import { ApiGatewayServer, type ApiRequestMetric } from "../sources/api-gateway/server.ts";
 import type { PolicyDocument } from "./iam.ts";
 
 /** A function calling the gateway with its own credentials, as if it had assumed its role. */
@@ -33,7 +33,11 @@ export interface Routing {
 export function buildRouting(
   deployed: Deployed,
   runtime: LocalRuntime,
-  options: { readonly apiThrottling: boolean },
+  options: {
+    readonly apiThrottling: boolean;
+    /** Each API request answered (API Gateway's CloudWatch metrics). */
+    readonly onApiRequest?: (request: ApiRequestMetric) => void;
+  },
 ): Routing {
   const callers = new Map(
     [...functionKeys(deployed.functions)].map(([key, { name, value }]) => [
@@ -47,6 +51,7 @@ export function buildRouting(
     region: deployed.region,
     accountId: deployed.accountId,
     throttling: options.apiThrottling,
+    ...(options.onApiRequest ? { onRequest: options.onApiRequest } : {}),
   });
   return Object.freeze({ deployed, runtime, api, callers });
 }

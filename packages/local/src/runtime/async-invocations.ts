@@ -188,6 +188,13 @@ export class AsyncInvocations {
       let result: InvocationResult;
       try {
         if (closed()) return { requestId, status: "abandoned", attempts, results };
+        this.emit({
+          type: "metric",
+          functionName: this.options.functionName,
+          metric: "AsyncEventAge",
+          value: Math.max(0, this.now() - enqueued),
+          timestamp: new Date(this.now()),
+        });
         result = await this.options.invoke(event, requestId);
       } catch (error) {
         if (closed()) return { requestId, status: "abandoned", attempts, results };

@@ -20,7 +20,13 @@ import type { PauseMonitor } from "./pause-monitor.ts";
 import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";
 import { StackTraceMapper } from "./source-maps.ts";
-import type { AsyncMetricName, InvocationResult, LogSink, RuntimeEventSink } from "./types.ts";
+import type {
+  AsyncMetricName,
+  InvocationResult,
+  LambdaMetricName,
+  LogSink,
+  RuntimeEventSink,
+} from "./types.ts";
 
 export { type AsyncOutcome, MAX_ASYNC_EVENT_BYTES, RequestTooLargeError, ThrottledError };
 
@@ -233,34 +239,70 @@ export class FunctionRuntime {
   ): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
     const eventJson = event instanceof SerializedEvent ? event.json : JSON.stringify(event ?? null);
-    const { env, cold } = await this.pool.acquire();
-    options.onEnvironment?.(env);
-    const meta = env.logMeta;
+    let acquired: Awaited<ReturnType<EnvironmentPool["acquire"]>>;
     try {
-      const initLines = cold ? env.drainLines() : [];
-      this.options.onLog?.(`START RequestId: ${requestId} Version: $LATEST`, meta);
-      const initError = env.failedInit;
-      if (initError) {
-        await env.kill();
-        return this.frame(requestId, env, cold, {
-          ok: false,
-          error: initError,
-          durationMs: 0,
-          maxMemoryBytes: 0,
-          fatal: true,
-          lines: initLines,
-        });
-      }
-      const outcome = await env.invoke(eventJson, requestId, this.spec.timeoutSeconds * 1000);
-      return this.frame(
-        requestId,
-        env,
-        cold,
-        initLines.length > 0 ? { ...outcome, lines: [...initLines, ...outcome.lines] } : outcome,
-      );
+      acquired = await this.pool.acquire();
+    } catch (error) {
+      if (error instanceof ThrottledError) this.metric("Throttles", 1);
+      throw error;
+    }
+    const { env, cold } = acquired;
+    this.metric("ConcurrentExecutions", this.pool.busy);
+    options.onEnvironment?.(env);
+    try {
+      const result = await this.runIn(env, cold, requestId, eventJson);
+      this.metric("Invocations", 1);
+      this.metric("Errors", result.functionError ? 1 : 0);
+      this.metric("Duration", result.durationMs);
+      return result;
     } finally {
       this.pool.release(env);
     }
+  }
+
+  /** A Lambda metric data point for this function, to `onEvent` (a sink that throws is ignored). */
+  private metric(metric: LambdaMetricName, value: number): void {
+    try {
+      this.options.onEvent?.({
+        type: "metric",
+        functionName: this.spec.name,
+        metric,
+        value,
+        timestamp: new Date(),
+      });
+    } catch {
+      // A sink that throws must not end the invocation it reports on.
+    }
+  }
+
+  private async runIn(
+    env: ExecutionEnvironment,
+    cold: boolean,
+    requestId: string,
+    eventJson: string,
+  ): Promise<InvocationResult> {
+    const meta = env.logMeta;
+    const initLines = cold ? env.drainLines() : [];
+    this.options.onLog?.(`START RequestId: ${requestId} Version: $LATEST`, meta);
+    const initError = env.failedInit;
+    if (initError) {
+      await env.kill();
+      return this.frame(requestId, env, cold, {
+        ok: false,
+        error: initError,
+        durationMs: 0,
+        maxMemoryBytes: 0,
+        fatal: true,
+        lines: initLines,
+      });
+    }
+    const outcome = await env.invoke(eventJson, requestId, this.spec.timeoutSeconds * 1000);
+    return this.frame(
+      requestId,
+      env,
+      cold,
+      initLines.length > 0 ? { ...outcome, lines: [...initLines, ...outcome.lines] } : outcome,
+    );
   }
 
   /**

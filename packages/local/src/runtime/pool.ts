@@ -55,6 +55,11 @@ export class EnvironmentPool {
     return this.active + this.idle.length;
   }
 
+  /** Environments running an invocation (or starting for one) now. */
+  get busy(): number {
+    return this.active;
+  }
+
   /** An environment for one invocation; `cold` when it was started for it. */
   async acquire(): Promise<{ env: ExecutionEnvironment; cold: boolean }> {
     for (;;) {

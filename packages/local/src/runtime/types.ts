@@ -41,6 +41,27 @@ export type LogSink = (
 export type AsyncMetricName = "AsyncEventsReceived" | "AsyncEventsDropped" | "DestinationDeliveryFailures";
 
 /**
+ * The metrics Lambda publishes for every invocation, as it does (namespace `AWS/Lambda`, dimension
+ * `FunctionName`):
+ * - `Invocations` (Count): each time the function's code ran, successfully or not; not throttles.
+ * - `Errors` (Count): invocations that failed in the function (0 for the others, so an alarm on its
+ *   Sum sees data whenever the function ran).
+ * - `Throttles` (Count): invocations refused for want of concurrency.
+ * - `Duration` (Milliseconds): the handler's time, per invocation.
+ * - `ConcurrentExecutions` (Count, read as Maximum): environments busy when one starts.
+ * - `AsyncEventAge` (Milliseconds): how long an asynchronous event waited before each attempt.
+ */
+export type InvocationMetricName =
+  | "Invocations"
+  | "Errors"
+  | "Throttles"
+  | "Duration"
+  | "ConcurrentExecutions"
+  | "AsyncEventAge";
+
+export type LambdaMetricName = AsyncMetricName | InvocationMetricName;
+
+/**
  * What the Lambda service, not the function, has to say about an invocation: a metric data point,
  * or a notice for whoever runs the stack (it never goes to the function's own log group).
  */
@@ -48,7 +69,7 @@ export type RuntimeEvent =
   | {
       readonly type: "metric";
       readonly functionName: string;
-      readonly metric: AsyncMetricName;
+      readonly metric: LambdaMetricName;
       readonly value: number;
       readonly timestamp: Date;
     }

@@ -94,6 +94,27 @@ describe("pnpm dev: the whole system on moto", function () {
       child.on("close", (status) => resolve({ status, stdout, stderr }));
     });
 
+  /** Another program (the AWS CLI), run asynchronously, with fake credentials; throws unless it exits 0. */
+  const run = (command: string, args: string[]) =>
+    new Promise<{ stdout: string }>((resolve, reject) => {
+      const child = spawn(command, args, {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: "test",
+          AWS_DEFAULT_REGION: "us-east-1",
+        },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c));
+      child.stderr.on("data", (c: Buffer) => (stderr += c));
+      child.on("error", reject);
+      child.on("close", (status) =>
+        status === 0 ? resolve({ stdout }) : reject(new Error(`${command} exited ${status}: ${stderr}`)),
+      );
+    });
+
   before(async function () {
     requirePrerequisite(this, "Python 3 with moto's server", findMotoPython(), MOTO_INSTALL_HINT);
     requirePrerequisite(this, "terraform", findExecutable("terraform"), TERRAFORM_INSTALL_HINT);
@@ -139,6 +160,57 @@ describe("pnpm dev: the whole system on moto", function () {
       "request_id",
       "event_received",
     ]);
+  });
+
+  it("publishes Lambda's and API Gateway's own metrics, which aws cloudwatch get-metric-statistics reads", async function () {
+    // Prepare: the AWS CLI as a user runs it against pnpm dev.
+    const aws = requirePrerequisite(
+      this,
+      "aws",
+      findExecutable("aws"),
+      "install the AWS CLI (apt-get install awscli, or pip install awscli)",
+    );
+    const apiName = dev?.current().deployed.apis[0]?.name ?? "";
+    const statistic = async (namespace: string, metric: string, ...dimensions: string[]) => {
+      const now = Date.now();
+      const { stdout } = await run(aws, [
+        "--endpoint-url",
+        dev?.gateway.endpoint ?? "",
+        "cloudwatch",
+        "get-metric-statistics",
+        "--namespace",
+        namespace,
+        "--metric-name",
+        metric,
+        "--dimensions",
+        ...dimensions,
+        "--start-time",
+        new Date(now - 3_600_000).toISOString(),
+        "--end-time",
+        new Date(now + 60_000).toISOString(),
+        "--period",
+        "3600",
+        "--statistics",
+        "Sum",
+        "--output",
+        "json",
+      ]);
+      const sum = (JSON.parse(stdout).Datapoints as Array<{ Sum: number }>)[0]?.Sum;
+      return sum && sum > 0 ? sum : undefined;
+    };
+    // Act: two requests (one before this test); the metrics are sent every few seconds.
+    await fetch(`${dev?.gateway.endpoint}/prod/hello`);
+    // Assess
+    const invocations = await until(
+      () => statistic("AWS/Lambda", "Invocations", "Name=FunctionName,Value=lambdaform-dev-hello-api"),
+      20_000,
+    );
+    expect(invocations).to.be.at.least(2);
+    const count = await until(
+      () => statistic("AWS/ApiGateway", "Count", `Name=ApiName,Value=${apiName}`, "Name=Stage,Value=prod"),
+      20_000,
+    );
+    expect(count).to.be.at.least(2);
   });
 
   it("turns an upload to uploads/*.txt into a FileProcessingLog row with the right size, and ignores others", async () => {

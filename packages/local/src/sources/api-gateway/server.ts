@@ -18,6 +18,18 @@ export interface ApiRequest {
   readonly sourceIp: string;
 }
 
+/** One API Gateway request as CloudWatch hears of it (namespace `AWS/ApiGateway`). */
+export interface ApiRequestMetric {
+  readonly apiName: string;
+  readonly stage: string;
+  readonly status: number;
+  /** From the request's arrival to its answer. */
+  readonly latencyMs: number;
+  /** The backend's share (the Lambda invocation); absent when the request never reached it. */
+  readonly integrationLatencyMs?: number;
+  readonly timestamp: Date;
+}
+
 /** What one deployment serves: fixed until the next deploy swaps in a new server. */
 export interface ApiGatewayDeployment {
   readonly apis: ReadonlyArray<DeployedApi>;
@@ -26,6 +38,15 @@ export interface ApiGatewayDeployment {
   readonly accountId: string;
   /** Stage throttling (on unless a benchmark measures the function path instead of the 429s). */
   readonly throttling: boolean;
+  /** Each request to a deployed stage, once answered (API Gateway's CloudWatch metrics). */
+  readonly onRequest?: (request: ApiRequestMetric) => void;
+}
+
+/** Where a request went, for its metrics: filled in as {@link ApiGatewayServer.answer} learns it. */
+interface RequestTiming {
+  apiName?: string;
+  stage?: string;
+  integrationMs?: number;
 }
 
 const json = (status: number, body: unknown, requestId: string): Reply => ({
@@ -252,12 +273,37 @@ export class ApiGatewayServer {
   }
 
   async handle(request: ApiRequest): Promise<Reply> {
+    const started = performance.now();
     // One id for the request: the x-amzn-RequestId header and the event's requestContext.requestId.
     const requestId = randomUUID();
+    const timing: RequestTiming = {};
+    const reply = await this.answer(request, requestId, timing);
+    const onRequest = this.deployment.onRequest;
+    if (onRequest && timing.apiName !== undefined && timing.stage !== undefined)
+      try {
+        onRequest({
+          apiName: timing.apiName,
+          stage: timing.stage,
+          status: reply.status,
+          latencyMs: performance.now() - started,
+          ...(timing.integrationMs === undefined ? {} : { integrationLatencyMs: timing.integrationMs }),
+          timestamp: new Date(),
+        });
+      } catch {
+        // A metrics sink that throws must not change the answer.
+      }
+    return reply;
+  }
+
+  private async answer(request: ApiRequest, requestId: string, timing: RequestTiming): Promise<Reply> {
     const segments = request.url.pathname.split("/").filter(Boolean);
     const selected = this.select(request, segments);
     const method = request.method.toUpperCase();
     const matched = selected && matchRoute(selected.api.routes, segments, 1, method);
+    if (selected) {
+      timing.apiName = selected.api.api.name;
+      timing.stage = selected.stage.name;
+    }
     if (!selected || !matched) return json(403, { message: "Missing Authentication Token" }, requestId);
     const { stage } = selected;
     const { compiled, params } = matched;
@@ -285,10 +331,12 @@ export class ApiGatewayServer {
       const functionRuntime = compiled.fn;
       // The integration's timeout only matters when it is shorter than the function's own: otherwise
       // the function times out first and API Gateway answers 502 for the failed invocation.
+      const invoked = performance.now();
       const result =
         route.timeoutMs < functionRuntime.spec.timeoutSeconds * 1000
           ? await functionRuntime.invokeWithin(event, route.timeoutMs)
           : await functionRuntime.invoke(event);
+      timing.integrationMs = performance.now() - invoked;
       if (result === "timeout") return json(504, { message: "Endpoint request timed out" }, requestId);
       if (result.functionError || !validProxyResponse(result.payload)) {
         return json(502, { message: "Internal server error" }, requestId);

@@ -84,11 +84,27 @@ describe("asynchronous invocations whose on-failure destination fails (local Lam
       requestId,
       queueName: "lambdaform-test-dlq",
     });
+    // Lambda's metrics: the async counts once, and for each of the two attempts its event's age,
+    // the concurrency, the invocation, its error and its duration.
     expect(metrics()).to.deep.equal([
+      "AsyncEventAge",
+      "AsyncEventAge",
       "AsyncEventsDropped",
       "AsyncEventsReceived",
+      "ConcurrentExecutions",
+      "ConcurrentExecutions",
       "DestinationDeliveryFailures",
+      "Duration",
+      "Duration",
+      "Errors",
+      "Errors",
+      "Invocations",
+      "Invocations",
     ]);
+    const values = (name: string) =>
+      events.flatMap((e) => (e.type === "metric" && e.metric === name ? [e.value] : []));
+    expect(values("Errors")).to.deep.equal([1, 1]);
+    expect(values("ConcurrentExecutions")).to.deep.equal([1, 1]);
     expect(fn.metrics).to.deep.equal({
       AsyncEventsReceived: 1,
       AsyncEventsDropped: 1,

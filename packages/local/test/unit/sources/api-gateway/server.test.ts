@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { DeployedApi } from "../../../../src/dev/deployed.ts";
 import type { LocalRuntime } from "../../../../src/runtime/local-runtime.ts";
-import { ApiGatewayServer } from "../../../../src/sources/api-gateway/server.ts";
+import { ApiGatewayServer, type ApiRequestMetric } from "../../../../src/sources/api-gateway/server.ts";
 import { fixtureRuntime } from "../../../helpers.ts";
 
 describe("local API Gateway", function () {
@@ -100,6 +100,30 @@ describe("local API Gateway", function () {
       apiId: "abc123defg",
     });
     expect(event.headers["X-Custom"]).to.equal("1");
+  });
+
+  it("reports each request to a deployed stage for API Gateway's metrics: status, latency, integration latency", async () => {
+    // Prepare
+    const seen: ApiRequestMetric[] = [];
+    const server = new ApiGatewayServer({
+      apis: [api()],
+      runtime,
+      region: "eu-west-1",
+      accountId: "123456789012",
+      throttling: true,
+      onRequest: (request) => seen.push(request),
+    });
+    // Act: a success, a route the stage lacks, a function error, and a path outside any stage.
+    for (const path of ["/prod/hello", "/prod/nope", "/prod/fail", "/nostage"]) await get(path, {}, server);
+    // Assess
+    expect(seen.map((r) => [r.apiName, r.stage, r.status])).to.deep.equal([
+      ["LambdaAPI", "prod", 201],
+      ["LambdaAPI", "prod", 403],
+      ["LambdaAPI", "prod", 502],
+    ]);
+    expect(seen[0]?.integrationLatencyMs).to.be.a("number");
+    expect(seen[1]?.integrationLatencyMs).to.equal(undefined); // never reached the function
+    for (const r of seen) expect(r.latencyMs).to.be.at.least(r.integrationLatencyMs ?? 0);
   });
 
   it("answers an unknown route or method with 403 Missing Authentication Token", async () => {
