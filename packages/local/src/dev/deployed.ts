@@ -16,6 +16,28 @@ export interface Deployed {
   readonly rules: ReadonlyArray<DeployedRule>;
   readonly buckets: ReadonlyArray<string>;
   readonly tables: ReadonlyArray<string>;
+  /** The stack's CloudWatch metric alarms, as applied. */
+  readonly alarms: ReadonlyArray<DeployedAlarm>;
+}
+
+/** A metric alarm as Terraform deployed it: what the local evaluator needs of it. */
+export interface DeployedAlarm {
+  readonly name: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  /** `Sum`, `Average`, `Minimum`, `Maximum` or `SampleCount`. */
+  readonly statistic: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  /** How many of the evaluated periods must breach (CloudWatch's default: all of them). */
+  readonly datapointsToAlarm: number;
+  readonly threshold: number;
+  readonly comparison: string;
+  /** `missing` (default), `notBreaching`, `breaching` or `ignore`. */
+  readonly treatMissingData: string;
+  readonly alarmActions: ReadonlyArray<string>;
+  readonly okActions: ReadonlyArray<string>;
 }
 
 export interface DeployedRoute {
@@ -154,5 +176,32 @@ export function readDeployed(state: Record<string, unknown>): Deployed {
     rules,
     buckets: byType("aws_s3_bucket").map((b) => String(b.bucket)),
     tables: byType("aws_dynamodb_table").map((t) => String(t.name)),
+    alarms: byType("aws_cloudwatch_metric_alarm")
+      // Metric-math and extended-statistic alarms are left to AWS: the evaluator reads plain statistics.
+      .filter((a) => typeof a.metric_name === "string" && a.metric_name !== "" && a.statistic)
+      .map((a) => {
+        const evaluationPeriods = Number(a.evaluation_periods ?? 1);
+        const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+        return {
+          name: String(a.alarm_name),
+          namespace: String(a.namespace),
+          metricName: String(a.metric_name),
+          dimensions: Object.fromEntries(
+            Object.entries((a.dimensions as Record<string, unknown> | null) ?? {}).map(([k, v]) => [
+              k,
+              String(v),
+            ]),
+          ),
+          statistic: String(a.statistic),
+          periodSeconds: Number(a.period ?? 60),
+          evaluationPeriods,
+          datapointsToAlarm: Number(a.datapoints_to_alarm || evaluationPeriods),
+          threshold: Number(a.threshold ?? 0),
+          comparison: String(a.comparison_operator),
+          treatMissingData: String(a.treat_missing_data || "missing"),
+          alarmActions: strings(a.alarm_actions),
+          okActions: strings(a.ok_actions),
+        };
+      }),
   };
 }

@@ -7,6 +7,7 @@ import { LocalRuntime } from "../runtime/local-runtime.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { Scheduler } from "../sources/schedule/scheduler.ts";
 import type { StackSpec } from "../stack/read-stack.ts";
+import { AlarmEvaluator } from "./alarms.ts";
 import { fireRule, type TriggerResult } from "./control.ts";
 import type { ApplyResult } from "./deploy.ts";
 import { readState } from "./deploy.ts";
@@ -49,6 +50,8 @@ export class Deployments {
   /** AWS/Lambda's async metrics (AsyncEventsReceived, AsyncEventsDropped, …), published to moto. */
   private readonly metrics: LambdaMetrics;
   private readonly scheduler = new Scheduler();
+  /** The stack's alarms, evaluated here against moto's metrics (moto never evaluates one). */
+  private readonly alarms: AlarmEvaluator;
   private readonly hot = new Map<string, HotCode>();
   /** Async events, on disk from their acceptance to their end: nothing acknowledged is lost to a kill. */
   private readonly queue: EventQueue;
@@ -59,6 +62,10 @@ export class Deployments {
     this.logs = new LogShipper(moto, (message) => options.progress(message));
     this.destination = new SqsDestination(moto, options.gateway.endpoint);
     this.metrics = new LambdaMetrics(moto, (message) => options.progress(message));
+    this.alarms = new AlarmEvaluator(moto, [], {
+      onError: (message) => options.progress(`warning: ${message}`),
+      onChange: (name, from, to, reason) => options.progress(`alarm ${name}: ${from} → ${to}: ${reason}`),
+    });
   }
 
   /** Asynchronous events accepted and not yet ended. */
@@ -91,6 +98,9 @@ export class Deployments {
     });
     this.options.gateway.use(this.routing);
     this.arm(this.routing);
+    this.alarms.use(deployed.alarms);
+    // With the schedules: tests that fire rules themselves evaluate alarms themselves too.
+    if (this.options.schedules) this.alarms.start();
     if (previous) {
       const old = previous.runtime;
       void old
@@ -120,8 +130,15 @@ export class Deployments {
     return fireRule(this.current(), ruleName);
   }
 
+  /** Evaluates every alarm of the stack now (sends the metrics waiting first). */
+  async evaluateAlarms(): Promise<void> {
+    await this.metrics.flush();
+    await this.alarms.tick();
+  }
+
   async close(): Promise<void> {
     this.scheduler.stop();
+    await this.alarms.stop();
     await Promise.all([...this.runtimes].map((r) => r.close()));
     await this.logs.close();
     await this.metrics.close();

@@ -93,6 +93,8 @@ export interface DevStack {
   plan(stackDir: string): Promise<Record<string, unknown>>;
   /** Fires an EventBridge rule now and waits for its targets to finish. */
   trigger(ruleName: string): Promise<TriggerResult>;
+  /** Evaluates the stack's alarms now (they are evaluated every 10 s when schedules run). */
+  evaluateAlarms(): Promise<void>;
   stop(): Promise<void>;
   /**
    * Settles when the stack stopped on its own, with what to tell the user: moto exited without
@@ -271,6 +273,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       dataDir,
       current: () => deployments.current(),
       trigger: (ruleName) => deployments.trigger(ruleName),
+      evaluateAlarms: () => deployments.evaluateAlarms(),
       redeploy,
       plan,
       stop: stopAll,

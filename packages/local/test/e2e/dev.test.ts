@@ -3,7 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+} from "@aws-sdk/client-cloudwatch";
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -517,5 +521,26 @@ describe("pnpm dev: the whole system on moto", function () {
       approximateInvokeCount: 3,
     });
     expect(record.responsePayload.errorMessage).to.contain("ResourceNotFoundException");
+  });
+
+  it("puts the processor's Errors alarm, as deployed, into ALARM after those failures", async () => {
+    // Act: the alarms are evaluated every 10 s when schedules run; this suite evaluates them itself.
+    await dev?.evaluateAlarms();
+    // Assess
+    const { cloudwatch } = clients();
+    const { MetricAlarms = [] } = await cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNames: ["lambdaform-dev-s3-processor-errors", "lambdaform-dev-hello-api-errors"],
+      }),
+    );
+    const states = Object.fromEntries(MetricAlarms.map((a) => [a.AlarmName, a.StateValue]));
+    expect(states).to.deep.equal({
+      "lambdaform-dev-s3-processor-errors": "ALARM",
+      "lambdaform-dev-hello-api-errors": "OK",
+    });
+    expect(MetricAlarms.find((a) => a.StateValue === "ALARM")?.StateReason).to.match(/^Threshold Crossed/);
+    expect(
+      lines.some((l) => l.includes("alarm lambdaform-dev-s3-processor-errors:") && l.includes("→ ALARM")),
+    ).to.equal(true);
   });
 });

@@ -115,6 +115,7 @@ const deployed: Deployed = {
   rules: [],
   buckets: ["data"],
   tables: ["Rows"],
+  alarms: [],
 };
 
 // The probe fixture answers an API Gateway event (no action) with 201.

@@ -35,6 +35,7 @@ describe("control API and its client", function () {
       apis: [],
       buckets: [],
       tables: [],
+      alarms: [],
       rules: [
         {
           name: "lambdaform-test-Every5",
