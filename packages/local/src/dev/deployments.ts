@@ -12,7 +12,8 @@ import { fireRule, type TriggerResult } from "./control.ts";
 import type { ApplyResult } from "./deploy.ts";
 import { readState } from "./deploy.ts";
 import { readDeployed } from "./deployed.ts";
-import { LambdaMetrics, LogShipper, SqsDestination } from "./sinks.ts";
+import { LambdaMetrics } from "./metrics.ts";
+import { LogShipper, SqsDestination } from "./sinks.ts";
 
 export interface DeploymentsOptions {
   readonly dataDir: string;

@@ -11,7 +11,7 @@ import { type MotoSuite, motoForSuite } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { AlarmEvaluator } from "../../src/dev/alarms.ts";
 import type { DeployedAlarm } from "../../src/dev/deployed.ts";
-import { LambdaMetrics } from "../../src/dev/sinks.ts";
+import { LambdaMetrics } from "../../src/dev/metrics.ts";
 
 // A function's Errors alarm, evaluated locally against the metrics the runtime publishes to moto:
 // it goes to ALARM when the function fails, back to OK once the failure is out of its period, each

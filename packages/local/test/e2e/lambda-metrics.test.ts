@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { type MotoSuite, motoForSuite } from "@lambdaform/testkit";
 import { expect } from "chai";
-import { LambdaMetrics } from "../../src/dev/sinks.ts";
+import { LambdaMetrics } from "../../src/dev/metrics.ts";
 import type { LocalRuntime } from "../../src/runtime/local-runtime.ts";
 import { fixtureRuntime } from "../helpers.ts";
 

@@ -1,6 +1,6 @@
 import { CloudWatchClient, type PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { expect } from "chai";
-import { LambdaMetrics } from "../../../src/dev/sinks.ts";
+import { LambdaMetrics } from "../../../src/dev/metrics.ts";
 
 describe("Lambda's own metrics into CloudWatch (AWS/Lambda)", () => {
   it("sums each function's AsyncEventsDropped and the like per second, as PutMetricData data points", async () => {
