@@ -251,9 +251,10 @@ export class FunctionRuntime {
     options.onEnvironment?.(env);
     try {
       const result = await this.runIn(env, cold, requestId, eventJson);
-      this.metric("Invocations", 1);
-      this.metric("Errors", result.functionError ? 1 : 0);
-      this.metric("Duration", result.durationMs);
+      const ended = new Date();
+      this.metric("Invocations", 1, ended);
+      this.metric("Errors", result.functionError ? 1 : 0, ended);
+      this.metric("Duration", result.durationMs, ended);
       return result;
     } finally {
       this.pool.release(env);
@@ -261,14 +262,14 @@ export class FunctionRuntime {
   }
 
   /** A Lambda metric data point for this function, to `onEvent` (a sink that throws is ignored). */
-  private metric(metric: LambdaMetricName, value: number): void {
+  private metric(metric: LambdaMetricName, value: number, timestamp = new Date()): void {
     try {
       this.options.onEvent?.({
         type: "metric",
         functionName: this.spec.name,
         metric,
         value,
-        timestamp: new Date(),
+        timestamp,
       });
     } catch {
       // A sink that throws must not end the invocation it reports on.
