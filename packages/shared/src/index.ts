@@ -18,6 +18,7 @@ export type { HeaderMap } from "./headers.ts";
 export { getHeader } from "./headers.ts";
 export type { LogAttributes, Logger } from "./logger.ts";
 export { createLogger, FunctionLogger, startInvocation } from "./logger.ts";
+export { REDACTED, redactEvent, SENSITIVE_HEADERS, SENSITIVE_QUERY } from "./redact.ts";
 export type { ResponseOptions } from "./response.ts";
 export { errorResponse, jsonResponse } from "./response.ts";
 export { decodeS3Key, encodeS3Key, MAX_S3_KEY_BYTES, tryDecodeS3Key } from "./s3-key.ts";

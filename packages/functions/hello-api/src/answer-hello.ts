@@ -6,10 +6,10 @@ import {
   jsonResponse,
   type Logger,
   parseApiGatewayProxyEvent,
+  redactEvent,
   WARMUP_RESPONSE,
 } from "@lambdaform/shared";
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { redactEvent } from "./redact.ts";
 
 export const HELLO_MESSAGE = "Hello from AWS Lambda!";
 export const ALLOWED_METHODS = ["GET", "OPTIONS"] as const;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { driftedAttributes } from "@lambdaform/review";
+import { ConsoleApi } from "../console/api.ts";
 import { type FaultCounters, type Faults, parseFaultSettings } from "../gateway/faults.ts";
 import type { Routing } from "../gateway/routing.ts";
 import { jsonReply, type Reply } from "../http/reply.ts";
@@ -94,6 +95,8 @@ export interface ControlServices {
   readonly plan?: () => Promise<PlanCheck>;
   /** Asynchronous events accepted and not yet ended (queued, running, waiting for a retry). */
   readonly queued?: () => number;
+  /** The console: its page, assets and API (`/_lambdaform/`, `assets/…`, `api/…`). */
+  readonly console?: ConsoleApi;
 }
 
 /** A control request: its path under `/_lambdaform/`, method and body. */
@@ -101,6 +104,7 @@ export interface ControlRequest {
   readonly path: string;
   readonly method: string;
   readonly body: Buffer;
+  readonly query?: URLSearchParams;
 }
 
 const notReady = () =>
@@ -132,6 +136,8 @@ export async function handleControl(
       ...(services.queued ? { queued: services.queued() } : {}),
     });
   if (path === "faults") return faultsRoute(request, services.faults);
+  if (services.console && ConsoleApi.owns(path))
+    return services.console.handle({ ...request, query: request.query ?? new URLSearchParams() }, routing);
   const trigger = /^trigger\/(.+)$/.exec(path);
   const invoke = /^invoke\/(.+)$/.exec(path);
   if (!trigger && !invoke && !["dlq", "dlq/redrive", "plan"].includes(path)) return undefined;

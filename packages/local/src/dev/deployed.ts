@@ -18,6 +18,8 @@ export interface Deployed {
   readonly tables: ReadonlyArray<string>;
   /** The stack's CloudWatch metric alarms, as applied. */
   readonly alarms: ReadonlyArray<DeployedAlarm>;
+  /** Every managed resource in the state: its type, its name in the configuration and its id. */
+  readonly resources: ReadonlyArray<{ readonly type: string; readonly name: string; readonly id: string }>;
 }
 
 /** A metric alarm as Terraform deployed it: what the local evaluator needs of it. */
@@ -203,5 +205,10 @@ export function readDeployed(state: Record<string, unknown>): Deployed {
           okActions: strings(a.ok_actions),
         };
       }),
+    resources: all.map((r) => ({
+      type: r.type,
+      name: r.name,
+      id: String(r.values.arn ?? r.values.id ?? ""),
+    })),
   };
 }

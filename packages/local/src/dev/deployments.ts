@@ -1,10 +1,12 @@
 import { join } from "node:path";
+import type { ConsoleFeeds } from "../console/feed.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { buildRouting, type Routing } from "../gateway/routing.ts";
 import { functionCredentials } from "../identity.ts";
 import { EventQueue } from "../runtime/event-queue.ts";
 import { LocalRuntime } from "../runtime/local-runtime.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
+import type { InvocationReport } from "../runtime/types.ts";
 import { Scheduler } from "../sources/schedule/scheduler.ts";
 import type { StackSpec } from "../stack/read-stack.ts";
 import { AlarmEvaluator } from "./alarms.ts";
@@ -29,6 +31,8 @@ export interface DeploymentsOptions {
   readonly functionLog: (functionName: string, line: string) => void;
   /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
   readonly pauses?: PauseMonitor;
+  /** What the console shows of this process: invocations, log lines, alarm changes. */
+  readonly feeds?: ConsoleFeeds;
 }
 
 /** Code a hot reload swapped in, and the zip it replaced (it stands until that zip changes). */
@@ -65,7 +69,10 @@ export class Deployments {
     this.metrics = new LambdaMetrics(moto, (message) => options.progress(message));
     this.alarms = new AlarmEvaluator(moto, [], {
       onError: (message) => options.progress(`warning: ${message}`),
-      onChange: (name, from, to, reason) => options.progress(`alarm ${name}: ${from} → ${to}: ${reason}`),
+      onChange: (name, from, to, reason) => {
+        options.progress(`alarm ${name}: ${from} → ${to}: ${reason}`);
+        options.feeds?.alarms.push({ alarmName: name, from, to, reason, time: Date.now() });
+      },
     });
   }
 
@@ -131,6 +138,16 @@ export class Deployments {
     return fireRule(this.current(), ruleName);
   }
 
+  /** When a rule fires next on its own (undefined when schedules are off). */
+  nextFire(ruleName: string): Date | undefined {
+    return this.scheduler.next(ruleName);
+  }
+
+  /** Sends the metrics waiting to moto now. */
+  flushMetrics(): Promise<void> {
+    return this.metrics.flush();
+  }
+
   /** Evaluates every alarm of the stack now (sends the metrics waiting first). */
   async evaluateAlarms(): Promise<void> {
     await this.metrics.flush();
@@ -146,7 +163,7 @@ export class Deployments {
   }
 
   private runtime(stack: StackSpec, accountId: string): LocalRuntime {
-    const { gateway, dataDir, sourceMap, functionLog } = this.options;
+    const { gateway, dataDir, sourceMap, functionLog, feeds } = this.options;
     const runtime = new LocalRuntime(stack, {
       dataDir,
       accountId,
@@ -169,8 +186,10 @@ export class Deployments {
       pauses: this.options.pauses,
       onLog: (line, meta) => {
         this.logs.add(meta.functionName, meta.logStreamName, line);
+        feeds?.logs.add(meta.functionName, meta.logStreamName, line);
         functionLog(meta.functionName, line);
       },
+      ...(feeds ? { onInvocation: (report: InvocationReport) => feeds.invocation(report) } : {}),
     });
     this.runtimes.add(runtime);
     return runtime.prepare();

@@ -10,6 +10,10 @@ import {
   type PersistentMoto,
   startPersistentMoto,
 } from "@lambdaform/moto";
+import { ConsoleApi } from "../console/api.ts";
+import { ConsoleAssets } from "../console/assets.ts";
+import { ConsoleFeeds } from "../console/feed.ts";
+import { ConsoleReads } from "../console/reads.ts";
 import { Faults } from "../gateway/faults.ts";
 import { Gateway, type GatewayOptions, type IamMode } from "../gateway/gateway.ts";
 import type { Routing } from "../gateway/routing.ts";
@@ -165,8 +169,21 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       control: (request, routing) => handleControl(request, routing, services),
       ...(faults ? { faults } : {}),
     });
+    const deadLetters = new StackDeadLetters(gateway.motoLink.clientConfig(stack.region));
+    const feeds = new ConsoleFeeds();
     const services: ControlServices = {
-      deadLetters: new StackDeadLetters(gateway.motoLink.clientConfig(stack.region)),
+      deadLetters,
+      console: new ConsoleApi({
+        stage: options.stage,
+        iam: options.iam,
+        endpoint: () => gateway.endpoint,
+        feeds,
+        reads: new ConsoleReads(gateway.motoLink.clientConfig(stack.region), () => gateway.endpoint),
+        assets: new ConsoleAssets(),
+        deadLetters,
+        nextFire: (rule) => deployed?.nextFire(rule),
+        flushMetrics: () => deployed?.flushMetrics() ?? Promise.resolve(),
+      }),
       ...(faults ? { faults } : {}),
       plan: async () => {
         if (!deployed) throw new Error("nothing is deployed yet");
@@ -224,6 +241,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       progress: options.progress,
       functionLog: options.functionLog,
       pauses: options.pauses,
+      feeds,
     });
     cleanups.push(() => deployments.close());
     deployed = deployments;

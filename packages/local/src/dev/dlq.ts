@@ -105,7 +105,9 @@ export class StackDeadLetters {
     try {
       const letter = letterOf(queue, message);
       functionName = functionNameFromArn(letter.record.requestContext.functionArn);
-      const result = await routing.runtime.function(functionName).invoke(letter.record.requestPayload);
+      const result = await routing.runtime
+        .function(functionName)
+        .invoke(letter.record.requestPayload, { origin: "redrive" });
       if (!result.functionError) {
         await this.sqs.send(
           new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }),

@@ -15,7 +15,10 @@ import { awsError, errorShapeOf } from "./aws-error.ts";
  *   directly;
  * - a cross-site browser request (an `Origin` that is not the gateway's own, or a
  *   `Sec-Fetch-Site` other than same-origin or none) is refused on the AWS API and the control
- *   API. API Gateway's routes answer it as AWS does: CORS is the function's business.
+ *   API. API Gateway's routes answer it as AWS does: CORS is the function's business. The one
+ *   exception is a top-level navigation to the console's page itself (a link followed from
+ *   elsewhere): it only loads the page, which no other page may frame, and whose own calls are
+ *   same-origin;
  * - bodies are capped (see {@link BODY_LIMITS}).
  */
 
@@ -78,6 +81,16 @@ function reachesMotoControl(pathname: string): boolean | undefined {
   return /^\/(moto-api|_lambdaform-moto)(\/|$)/.test(folded);
 }
 
+/** A browser's top-level navigation (not a frame, not a script's fetch) to the console's page. */
+function consoleNavigation(request: { method: string; headers: IncomingHttpHeaders; url: URL }): boolean {
+  return (
+    request.method === "GET" &&
+    request.url.pathname === "/_lambdaform/" &&
+    request.headers["sec-fetch-mode"] === "navigate" &&
+    request.headers["sec-fetch-dest"] === "document"
+  );
+}
+
 /** Whether a browser sent this request from a page of another origin. */
 function crossSite(headers: IncomingHttpHeaders, host: string): string | undefined {
   const site = headers["sec-fetch-site"];
@@ -125,7 +138,7 @@ export function frontDoor(
   if (moto === undefined && kind !== "api")
     return awsError(errorShapeOf(service), 400, "InvalidURI", "the path has a malformed % escape");
   if (moto) return jsonReply(404, { message: "moto's control API is not served through the gateway" });
-  if (kind !== "api") {
+  if (kind !== "api" && !consoleNavigation(request)) {
     const why = crossSite(request.headers, request.host ?? "");
     if (why)
       return refusal(

@@ -16,7 +16,12 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** The control API under /_lambdaform/ (health, trigger, …); undefined means no such route. */
   readonly control?: (
-    request: { readonly path: string; readonly method: string; readonly body: Buffer },
+    request: {
+      readonly path: string;
+      readonly method: string;
+      readonly body: Buffer;
+      readonly query: URLSearchParams;
+    },
     routing: Routing | undefined,
   ) => Promise<Reply | undefined>;
   /** Sees every call moto answered (benchmarks time upload-to-row by the processor's PutItem). */
@@ -63,7 +68,10 @@ export class Gateway {
     this.server = new GatewayServer(
       {
         control: async (path, request) =>
-          options.control?.({ path, method: request.method, body: request.body }, this.routing),
+          options.control?.(
+            { path, method: request.method, body: request.body, query: request.url.searchParams },
+            this.routing,
+          ),
         api: async (request) => (this.routing ? this.routing.api.handle(request) : NO_ROUTE),
         aws: (request, signature) => this.aws(request, signature),
       },

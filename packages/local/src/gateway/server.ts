@@ -95,7 +95,8 @@ export class GatewayServer {
       throw error;
     });
     res.writeHead(reply.status, reply.headers);
-    res.end(reply.body);
+    if (reply.stream) reply.stream(res);
+    else res.end(reply.body);
   }
 
   /**

@@ -1,10 +1,15 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 
 /** An HTTP answer, as every part of the local stack produces it (gateway, API Gateway, control API). */
 export interface Reply {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
   readonly body: Buffer | string;
+  /**
+   * A streamed answer (the console's SSE): called with the response once its head is written, in
+   * place of writing `body`; it ends the response when it is done (or the client goes).
+   */
+  readonly stream?: (res: ServerResponse) => void;
 }
 
 /** A JSON answer. */

@@ -62,7 +62,7 @@ export interface AsyncInvocationsOptions {
    * One attempt: a synchronous invocation under the event's request id. Resolves also when the
    * function failed; rejects with {@link ThrottledError} when there is no room for it.
    */
-  readonly invoke: (event: unknown, requestId: string) => Promise<InvocationResult>;
+  readonly invoke: (event: unknown, requestId: string, attempt: number) => Promise<InvocationResult>;
   /** True once the runtime is closed: queued events and pending retries are abandoned then. */
   readonly closed: () => boolean;
   /** Delay before async retry N (1-based). */
@@ -195,7 +195,7 @@ export class AsyncInvocations {
           value: Math.max(0, this.now() - enqueued),
           timestamp: new Date(this.now()),
         });
-        result = await this.options.invoke(event, requestId);
+        result = await this.options.invoke(event, requestId, attempts + 1);
       } catch (error) {
         if (closed()) return { requestId, status: "abandoned", attempts, results };
         if (!(error instanceof ThrottledError)) throw error;

@@ -20,12 +20,15 @@ import type { PauseMonitor } from "./pause-monitor.ts";
 import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";
 import { StackTraceMapper } from "./source-maps.ts";
-import type {
-  AsyncMetricName,
-  InvocationResult,
-  LambdaMetricName,
-  LogSink,
-  RuntimeEventSink,
+import {
+  type AsyncMetricName,
+  type InvocationOrigin,
+  type InvocationResult,
+  type InvocationSink,
+  type LambdaMetricName,
+  type LogSink,
+  originOfEvent,
+  type RuntimeEventSink,
 } from "./types.ts";
 
 export { type AsyncOutcome, MAX_ASYNC_EVENT_BYTES, RequestTooLargeError, ThrottledError };
@@ -36,6 +39,14 @@ export { type AsyncOutcome, MAX_ASYNC_EVENT_BYTES, RequestTooLargeError, Throttl
  */
 export class SerializedEvent {
   constructor(readonly json: string) {}
+}
+
+/** How a synchronous invocation is made. */
+export interface InvokeOptions {
+  readonly requestId?: string;
+  readonly onEnvironment?: (env: ExecutionEnvironment) => void;
+  /** What set it off, when its event's shape does not tell (a redrive, a retry). */
+  readonly origin?: InvocationOrigin;
 }
 
 export interface FunctionRuntimeOptions {
@@ -59,6 +70,8 @@ export interface FunctionRuntimeOptions {
    * on-failure destination refused. Never the function's log lines (those go to `onLog`).
    */
   readonly onEvent?: RuntimeEventSink;
+  /** Every invocation as it ends, or is throttled (the console's Invocations). */
+  readonly onInvocation?: InvocationSink;
   /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
   readonly pauses?: PauseMonitor;
 }
@@ -88,7 +101,8 @@ export class FunctionRuntime {
       functionName: options.spec.name,
       functionArn: this.arn,
       settings: options.spec.async,
-      invoke: (event, requestId) => this.invoke(event, { requestId }),
+      invoke: (event, requestId, attempt) =>
+        this.invoke(event, { requestId, ...(attempt > 1 ? { origin: "retry" as const } : {}) }),
       closed: () => this.closed,
       retryDelayMs: options.retryDelayMs,
       destination: options.destination,
@@ -215,13 +229,7 @@ export class FunctionRuntime {
    * A synchronous (RequestResponse) invocation. Resolves with the result, also when the function
    * failed (`functionError: "Unhandled"`); rejects only with {@link ThrottledError}.
    */
-  invoke(
-    event: unknown,
-    options: {
-      readonly requestId?: string;
-      readonly onEnvironment?: (env: ExecutionEnvironment) => void;
-    } = {},
-  ): Promise<InvocationResult> {
+  invoke(event: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
     // Counted in flight like queued events: a runtime replaced by a redeploy closes only once
     // its synchronous invocations (an API request, pnpm invoke) have answered too.
     const running = this.invokeNow(event, options);
@@ -230,20 +238,17 @@ export class FunctionRuntime {
     return running;
   }
 
-  private async invokeNow(
-    event: unknown,
-    options: {
-      readonly requestId?: string;
-      readonly onEnvironment?: (env: ExecutionEnvironment) => void;
-    },
-  ): Promise<InvocationResult> {
+  private async invokeNow(event: unknown, options: InvokeOptions): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
     const eventJson = event instanceof SerializedEvent ? event.json : JSON.stringify(event ?? null);
     let acquired: Awaited<ReturnType<EnvironmentPool["acquire"]>>;
     try {
       acquired = await this.pool.acquire();
     } catch (error) {
-      if (error instanceof ThrottledError) this.metric("Throttles", 1);
+      if (error instanceof ThrottledError) {
+        this.metric("Throttles", 1);
+        this.report(requestId, eventJson, options.origin);
+      }
       throw error;
     }
     const { env, cold } = acquired;
@@ -255,9 +260,34 @@ export class FunctionRuntime {
       this.metric("Invocations", 1, ended);
       this.metric("Errors", result.functionError ? 1 : 0, ended);
       this.metric("Duration", result.durationMs, ended);
+      this.report(requestId, eventJson, options.origin, result, ended.getTime());
       return result;
     } finally {
       this.pool.release(env);
+    }
+  }
+
+  /** Tells `onInvocation` of an invocation that ended (or was throttled: no result). */
+  private report(
+    requestId: string,
+    eventJson: string,
+    origin: InvocationOrigin | undefined,
+    result?: InvocationResult,
+    endedAt = Date.now(),
+  ): void {
+    const sink = this.options.onInvocation;
+    if (!sink) return;
+    try {
+      sink({
+        requestId,
+        functionName: this.spec.name,
+        origin: origin ?? originOfEvent(eventJson),
+        endedAt,
+        eventJson,
+        ...(result ? { result } : {}),
+      });
+    } catch {
+      // A sink that throws must not end the invocation it reports on.
     }
   }
 

@@ -7,7 +7,7 @@ import { type DeadLetter, DeadLetterStore, type FailureDestination } from "./dea
 import type { EventQueue, UnreadableEvent } from "./event-queue.ts";
 import { type AsyncOutcome, FunctionRuntime } from "./function-runtime.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
-import type { AsyncMetricName, LogSink, RuntimeEventSink } from "./types.ts";
+import type { AsyncMetricName, InvocationSink, LogSink, RuntimeEventSink } from "./types.ts";
 
 export interface LocalRuntimeOptions {
   /** Where unpacked bundles and the local dead-letter store live (e.g. `.lambdaform`). */
@@ -32,6 +32,8 @@ export interface LocalRuntimeOptions {
    * the on-failure destination refused, say). See {@link RuntimeEventSink}.
    */
   readonly onEvent?: RuntimeEventSink;
+  /** Every invocation of every function as it ends (the console's Invocations). */
+  readonly onInvocation?: InvocationSink;
   /** Where a function's bundle has its source map (the zip has none), when it is known. */
   readonly sourceMap?: (spec: FunctionSpec) => string | undefined;
   /** Under `--inspect`: stops an environment's clocks while a debugger holds it paused. */
@@ -77,6 +79,7 @@ export class LocalRuntime {
         ...(this.options.queue ? { queue: this.options.queue } : {}),
         onLog: this.options.onLog,
         onEvent: this.options.onEvent,
+        ...(this.options.onInvocation ? { onInvocation: this.options.onInvocation } : {}),
         pauses: this.options.pauses,
       });
       this.runtimes.set(spec.name, runtime);

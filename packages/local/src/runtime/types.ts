@@ -91,3 +91,38 @@ export type RuntimeEvent =
 
 /** Receives each {@link RuntimeEvent}; it must not throw (what it throws is ignored). */
 export type RuntimeEventSink = (event: RuntimeEvent) => void;
+
+/**
+ * What set an invocation off, as the console shows it: API Gateway, an S3 notification, an
+ * EventBridge schedule, a direct invoke, a dead letter's redrive, or an async event's retry.
+ */
+export type InvocationOrigin = "api" | "s3" | "schedule" | "invoke" | "redrive" | "retry";
+
+/** One invocation as it ended (or was throttled), for whoever watches the runtime (the console). */
+export interface InvocationReport {
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly origin: InvocationOrigin;
+  /** When it ended (ms since the epoch). */
+  readonly endedAt: number;
+  /** The event as the environment received it (JSON). */
+  readonly eventJson: string;
+  /** Undefined when it was throttled (it never ran). */
+  readonly result?: InvocationResult;
+}
+
+/** Receives each {@link InvocationReport}; like a {@link RuntimeEventSink}, it must not throw. */
+export type InvocationSink = (report: InvocationReport) => void;
+
+/**
+ * The origin an event's shape tells (an API Gateway proxy event, S3 records, a Scheduled Event);
+ * `invoke` for any other.
+ */
+export function originOfEvent(eventJson: string): InvocationOrigin {
+  // Cheap prefixes first: every API Gateway event is made from one template, S3's and EventBridge's
+  // from their generators; a direct invoke may carry any JSON, so it is parsed only when it looks so.
+  if (eventJson.includes('"httpMethod"') && eventJson.includes('"requestContext"')) return "api";
+  if (eventJson.includes('"aws:s3"')) return "s3";
+  if (eventJson.includes('"Scheduled Event"') && eventJson.includes('"aws.events"')) return "schedule";
+  return "invoke";
+}

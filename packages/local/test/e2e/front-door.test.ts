@@ -116,6 +116,7 @@ const deployed: Deployed = {
   buckets: ["data"],
   tables: ["Rows"],
   alarms: [],
+  resources: [],
 };
 
 // The probe fixture answers an API Gateway event (no action) with 201.

@@ -89,7 +89,13 @@ export interface ScheduledRule {
 /** Fires each rule at its schedule until stopped. */
 export class Scheduler {
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly nextFires = new Map<string, Date>();
   private stopped = false;
+
+  /** When each armed rule fires next (a rule whose expression cannot run here has none). */
+  next(name: string): Date | undefined {
+    return this.nextFires.get(name);
+  }
 
   /** Fires these rules from now on, in place of any scheduled before (after a redeploy). */
   replace(rules: ReadonlyArray<ScheduledRule>, onError: (message: string) => void): void {
@@ -111,6 +117,7 @@ export class Scheduler {
     const arm = (from: Date) => {
       if (this.stopped) return;
       const at = next(from);
+      this.nextFires.set(name, at);
       const timer = setTimeout(
         () => {
           this.timers.delete(timer);
@@ -127,6 +134,7 @@ export class Scheduler {
 
   stop(): void {
     this.stopped = true;
+    this.nextFires.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }

@@ -36,6 +36,7 @@ describe("control API and its client", function () {
       buckets: [],
       tables: [],
       alarms: [],
+      resources: [],
       rules: [
         {
           name: "lambdaform-test-Every5",

@@ -1,0 +1,375 @@
+/** The console's sections but Metrics (metrics.ts): each reads the API or the live stream. */
+import htm from "htm";
+import { h } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { get, type InvocationDetail, type Live, type OverviewData, post, short, time } from "./api.ts";
+
+const html = htm.bind(h);
+
+/** Calls `load` now and every `ms` while the section is shown. */
+function usePoll(load: () => Promise<void> | void, ms: number, deps: unknown[] = []) {
+  useEffect(() => {
+    let stopped = false;
+    const tick = async () => {
+      if (stopped) return;
+      await load();
+      if (!stopped) timer = setTimeout(tick, ms);
+    };
+    let timer = setTimeout(tick, 0);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, deps);
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+export function Overview({ overview: o }: { overview: OverviewData }) {
+  return html`
+    <h2>Overview</h2>
+    <dl class="facts">
+      <dt>Stage</dt><dd>${o.stage}</dd>
+      <dt>Stack</dt><dd>${o.stack}</dd>
+      <dt>Region / account</dt><dd>${o.region} / ${o.accountId}</dd>
+      <dt>IAM mode</dt><dd>${o.iam}</dd>
+      <dt>Endpoint (every client)</dt><dd><code>${o.endpoint}</code></dd>
+      ${o.apis.map((a) => html`<dt>API ${a.name}</dt><dd><a href=${`${a.invokeUrl}hello`}>${a.invokeUrl}</a> (stage ${a.stage})</dd>`)}
+      <dt>Bucket</dt><dd>${o.buckets.join(", ") || "none"}</dd>
+      <dt>Table</dt><dd>${o.tables.join(", ") || "none"}</dd>
+    </dl>
+    <h3>Resources in the Terraform state</h3>
+    <div class="grid2">
+      ${o.resources.map(
+        (group) => html`
+          <table class="card">
+            <caption>${group.type} (${group.resources.length})</caption>
+            <thead><tr><th scope="col">Name</th><th scope="col">Id</th></tr></thead>
+            <tbody>${group.resources.map((r) => html`<tr><td>${r.name}</td><td><code>${r.id}</code></td></tr>`)}</tbody>
+          </table>
+        `,
+      )}
+    </div>
+  `;
+}
+
+export function Invocations({ live, stack }: { live: Live; stack: string }) {
+  const [selected, setSelected] = useState<number | undefined>();
+  const [detail, setDetail] = useState<InvocationDetail | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    if (selected === undefined) return;
+    get<InvocationDetail>(`invocations/${selected}`).then(
+      (d) => {
+        setDetail(d);
+        setError(undefined);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [selected]);
+  const choose = (seq: number) => setSelected(seq);
+  return html`
+    <h2>Invocations</h2>
+    <p class="muted">Live: each invocation appears as it ends. Select one for its log lines, event and response (credentials redacted).</p>
+    <table id="invocations">
+      <caption>Latest invocations (${live.invocations.length})</caption>
+      <thead><tr>
+        <th scope="col">Time (UTC)</th><th scope="col">Function</th><th scope="col">Trigger</th>
+        <th scope="col" class="num">Duration ms</th><th scope="col" class="num">Billed ms</th>
+        <th scope="col" class="num">Max memory MB</th><th scope="col">Cold start</th><th scope="col">Status</th>
+      </tr></thead>
+      <tbody>
+        ${live.invocations.map(
+          (r) => html`
+            <tr class=${`selectable ${r.seq === selected ? "selected" : ""}`} data-function=${short(r.functionName, stack)}
+                data-origin=${r.origin} data-status=${r.status} data-ended-at=${r.endedAt} data-seen-at=${r.seenAt}
+                tabindex="0" aria-selected=${r.seq === selected} onClick=${() => choose(r.seq)}
+                onKeyDown=${(e: KeyboardEvent) => {
+                  if (e.key !== "Enter" && e.key !== " ") return;
+                  e.preventDefault();
+                  choose(r.seq);
+                }}>
+              <td>${time(r.endedAt)}</td><td>${short(r.functionName, stack)}</td><td>${r.origin}</td>
+              <td class="num">${r.durationMs?.toFixed(2) ?? "–"}</td><td class="num">${r.billedDurationMs ?? "–"}</td>
+              <td class="num">${r.maxMemoryUsedMb !== undefined ? `${r.maxMemoryUsedMb} / ${r.memorySizeMb}` : "–"}</td>
+              <td>${r.coldStart ? `yes (init ${r.initDurationMs?.toFixed(1)} ms)` : r.coldStart === false ? "no" : "–"}</td>
+              <td><span class=${`badge ${r.status}`}>${r.status}${r.errorType ? `: ${r.errorType}` : ""}</span></td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${error ? html`<p role="alert">${error}</p>` : ""}
+    ${
+      detail
+        ? html`<section aria-label="Selected invocation" id="invocation-detail">
+          <h3>${short(detail.functionName, stack)} · ${detail.requestId}</h3>
+          <h4>Log</h4><pre>${detail.logs.join("\n")}</pre>
+          <h4>Event</h4><pre>${json(detail.event)}</pre>
+          <h4>Response</h4><pre>${json(detail.response)}</pre>
+        </section>`
+        : ""
+    }
+  `;
+}
+
+export function Logs({ live, overview }: { live: Live; overview: OverviewData }) {
+  const [fn, setFn] = useState(overview.functions[0]?.name ?? "");
+  const [filter, setFilter] = useState("");
+  const [follow, setFollow] = useState(true);
+  const box = useRef<HTMLPreElement>(null);
+  const lines = live.logs.filter(
+    (l) => l.functionName === fn && (!filter || l.line.toLowerCase().includes(filter.toLowerCase())),
+  );
+  useEffect(() => {
+    if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
+  });
+  return html`
+    <h2>Logs</h2>
+    <div class="toolbar">
+      <label for="log-function">Function</label>
+      <select id="log-function" value=${fn} onChange=${(e: Event) => setFn((e.target as HTMLSelectElement).value)}>
+        ${overview.functions.map((f) => html`<option value=${f.name}>${short(f.name, overview.stack)}</option>`)}
+      </select>
+      <label for="log-filter">Filter</label>
+      <input id="log-filter" type="search" value=${filter} placeholder="text in the line"
+        onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} />
+      <input id="log-follow" type="checkbox" checked=${follow} onChange=${(e: Event) => setFollow((e.target as HTMLInputElement).checked)} />
+      <label for="log-follow">Follow</label>
+      <span class="muted">${lines.length} lines (of /aws/lambda/${fn}, since this page opened)</span>
+    </div>
+    <pre class="logs" ref=${box} aria-label="Log lines" tabindex="0">${lines.map((l) => `${time(l.time)} ${l.line}`).join("\n")}</pre>
+  `;
+}
+
+interface ObjectsPage {
+  bucket: string;
+  objects: Array<{ key: string; size: number; lastModified?: string }>;
+  nextToken?: string;
+}
+interface RowsPage {
+  table: string;
+  rows: Array<Record<string, unknown>>;
+  nextToken?: string;
+}
+
+const base64Of = (file: File) =>
+  new Promise<string>((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+    reader.onerror = () => reject(reader.error ?? new Error("could not read the file"));
+    reader.readAsDataURL(file);
+  });
+
+export function Data({ overview }: { overview: OverviewData }) {
+  const [objects, setObjects] = useState<ObjectsPage | undefined>();
+  const [rows, setRows] = useState<RowsPage | undefined>();
+  const [tokens, setTokens] = useState<string[]>([]);
+  const [prefix, setPrefix] = useState("uploads/");
+  const [status, setStatus] = useState("");
+  const file = useRef<HTMLInputElement>(null);
+  const token = tokens.at(-1);
+  usePoll(
+    async () => {
+      await Promise.all([
+        get<ObjectsPage>("objects").then(setObjects, (e: Error) => setStatus(e.message)),
+        get<RowsPage>(`rows${token ? `?token=${encodeURIComponent(token)}` : ""}`).then(setRows, (e: Error) =>
+          setStatus(e.message),
+        ),
+      ]);
+    },
+    2000,
+    [token],
+  );
+  const upload = async (e: Event) => {
+    e.preventDefault();
+    const chosen = file.current?.files?.[0];
+    if (!chosen) return setStatus("Choose a file first.");
+    setStatus(`Uploading ${chosen.name}…`);
+    try {
+      const done = await post<{ key: string; size: number }>("api/objects", {
+        key: `${prefix}${chosen.name}`,
+        contentBase64: await base64Of(chosen),
+        contentType: chosen.type || undefined,
+      });
+      setStatus(
+        `Uploaded ${done.key} (${done.size} bytes): watch Invocations for the processor, and the table below for its row.`,
+      );
+    } catch (error) {
+      setStatus(`Upload failed: ${(error as Error).message}`);
+    }
+  };
+  const columns = rows ? [...new Set(rows.rows.flatMap((r) => Object.keys(r)))].sort() : [];
+  return html`
+    <h2>Data</h2>
+    <form class="toolbar" onSubmit=${upload} aria-label="Upload to the bucket">
+      <label for="upload-prefix">Key prefix</label>
+      <input id="upload-prefix" value=${prefix} onInput=${(e: Event) => setPrefix((e.target as HTMLInputElement).value)} />
+      <label for="upload-file">File</label>
+      <input id="upload-file" type="file" ref=${file} />
+      <button type="submit">Upload</button>
+    </form>
+    <p class="status" role="status" aria-live="polite">${status}</p>
+    <table id="objects">
+      <caption>Objects in ${overview.buckets[0] ?? "the bucket"} (${objects?.objects.length ?? 0}${objects?.nextToken ? "+" : ""})</caption>
+      <thead><tr><th scope="col">Key</th><th scope="col" class="num">Size</th><th scope="col">Last modified</th></tr></thead>
+      <tbody>${objects?.objects.map((o) => html`<tr><td>${o.key}</td><td class="num">${o.size}</td><td>${o.lastModified ?? ""}</td></tr>`)}</tbody>
+    </table>
+    <table id="rows">
+      <caption>${rows?.table ?? overview.tables[0]} rows, page ${tokens.length + 1}</caption>
+      <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+      <tbody>${rows?.rows.map((r) => html`<tr>${columns.map((c) => html`<td>${r[c] === undefined ? "" : typeof r[c] === "object" ? JSON.stringify(r[c]) : String(r[c])}</td>`)}</tr>`)}</tbody>
+    </table>
+    <div class="toolbar">
+      <button class="secondary" disabled=${tokens.length === 0} onClick=${() => setTokens([])}>First page</button>
+      <button class="secondary" disabled=${tokens.length === 0} onClick=${() => setTokens(tokens.slice(0, -1))}>Previous page</button>
+      <button class="secondary" disabled=${!rows?.nextToken} onClick=${() => rows?.nextToken && setTokens([...tokens, rows.nextToken])}>Next page</button>
+    </div>
+  `;
+}
+
+interface Letter {
+  id: string;
+  queueName: string;
+  receivedAt: string;
+  record: {
+    requestContext: { functionArn: string; condition: string; approximateInvokeCount: number };
+    responsePayload?: { errorType?: string; errorMessage?: string };
+  };
+}
+
+export function DeadLetters({ stack }: { stack: string }) {
+  const [data, setData] = useState<{ queues: string[]; letters: Letter[] } | undefined>();
+  const [status, setStatus] = useState("");
+  const [busy, setBusy] = useState(false);
+  const load = () =>
+    get<{ queues: string[]; letters: Letter[] }>("dlq").then(setData, (e: Error) => setStatus(e.message));
+  usePoll(load, 5000);
+  const redrive = async (queue: string, ids?: string[]) => {
+    setBusy(true);
+    setStatus(`Redriving ${ids ? ids.length : "every"} message(s) of ${queue}…`);
+    try {
+      const results = await post<Array<{ id: string; status: string }>>("dlq/redrive", {
+        queue,
+        ...(ids ? { ids } : {}),
+      });
+      const ok = results.filter((r) => r.status === "succeeded").length;
+      setStatus(
+        `Redrive of ${queue}: ${ok} succeeded, ${results.length - ok} failed (failed ones stay in the queue).`,
+      );
+    } catch (error) {
+      setStatus(`Redrive failed: ${(error as Error).message}`);
+    }
+    setBusy(false);
+    await load();
+  };
+  return html`
+    <h2>Dead letters</h2>
+    <p class="status" role="status" aria-live="polite">${status}</p>
+    ${(data?.queues ?? []).map((queue) => {
+      const letters = (data?.letters ?? []).filter((l) => l.queueName === queue);
+      return html`
+        <table class="dlq" data-queue=${queue}>
+          <caption>${queue}: ${letters.length} message(s)
+            ${" "}<button disabled=${busy || letters.length === 0} onClick=${() => redrive(queue)}>Redrive all</button></caption>
+          <thead><tr><th scope="col">Received</th><th scope="col">Function</th><th scope="col">Error</th>
+            <th scope="col" class="num">Attempts</th><th scope="col">Condition</th><th scope="col">Action</th></tr></thead>
+          <tbody>${letters.map(
+            (l) => html`<tr data-id=${l.id}>
+              <td>${l.receivedAt}</td><td>${short(l.record.requestContext.functionArn.split(":").at(-1) ?? "", stack)}</td>
+              <td>${l.record.responsePayload?.errorType ?? ""}: ${l.record.responsePayload?.errorMessage ?? ""}</td>
+              <td class="num">${l.record.requestContext.approximateInvokeCount}</td><td>${l.record.requestContext.condition}</td>
+              <td><button class="secondary" disabled=${busy} aria-label=${`Redrive message ${l.id}`} onClick=${() => redrive(queue, [l.id])}>Redrive</button></td>
+            </tr>`,
+          )}</tbody>
+        </table>`;
+    })}
+  `;
+}
+
+interface Alarm {
+  name: string;
+  state: string;
+  reason: string;
+  updated?: string;
+  metric: string;
+  condition: string;
+  history: Array<{ from: string; to: string; reason: string; time: number }>;
+}
+
+export function Alarms({ live }: { live: Live }) {
+  const [alarms, setAlarms] = useState<Alarm[]>([]);
+  const [error, setError] = useState("");
+  usePoll(
+    () =>
+      get<{ alarms: Alarm[] }>("alarms").then(
+        (a) => setAlarms(a.alarms),
+        (e: Error) => setError(e.message),
+      ),
+    5000,
+    [live.alarms.length],
+  );
+  return html`
+    <h2>Alarms</h2>
+    ${error ? html`<p role="alert">${error}</p>` : ""}
+    <table id="alarms">
+      <caption>${alarms.length} alarms, evaluated locally every 10 s</caption>
+      <thead><tr><th scope="col">Alarm</th><th scope="col">State</th><th scope="col">Metric</th><th scope="col">Condition</th><th scope="col">Reason</th><th scope="col">History (this run)</th></tr></thead>
+      <tbody>${alarms.map(
+        (a) => html`<tr data-alarm=${a.name}>
+          <td>${a.name}</td><td><span class=${`badge ${a.state}`}>${a.state}</span></td><td>${a.metric}</td><td>${a.condition}</td>
+          <td>${a.reason}${a.updated ? html`<br /><span class="muted">${a.updated}</span>` : ""}</td>
+          <td>${a.history.length === 0 ? html`<span class="muted">no change yet</span>` : html`<ul>${a.history.map((c) => html`<li>${time(c.time)} ${c.from} → ${c.to}</li>`)}</ul>`}</td>
+        </tr>`,
+      )}</tbody>
+    </table>
+  `;
+}
+
+interface Rule {
+  name: string;
+  schedule: string | null;
+  targets: string[];
+  next: string | null;
+}
+
+export function Schedules({ overview }: { overview: OverviewData }) {
+  const [rules, setRules] = useState<Rule[]>([]);
+  const [status, setStatus] = useState("");
+  usePoll(
+    () =>
+      get<{ rules: Rule[] }>("schedules").then(
+        (r) => setRules(r.rules),
+        (e: Error) => setStatus(e.message),
+      ),
+    5000,
+  );
+  const trigger = async (rule: string) => {
+    setStatus(`Firing ${rule}…`);
+    try {
+      const result = await post<{ results: Array<{ functionName: string; status: string }> }>(
+        `trigger/${encodeURIComponent(rule)}`,
+        {},
+      );
+      setStatus(
+        `${rule} fired: ${result.results.map((r) => `${short(r.functionName, overview.stack)} ${r.status}`).join(", ")}.`,
+      );
+    } catch (error) {
+      setStatus(`Trigger failed: ${(error as Error).message}`);
+    }
+  };
+  return html`
+    <h2>Schedules</h2>
+    <p class="status" role="status" aria-live="polite">${status}</p>
+    <table id="schedules">
+      <caption>EventBridge rules</caption>
+      <thead><tr><th scope="col">Rule</th><th scope="col">Schedule</th><th scope="col">Targets</th><th scope="col">Next fire (UTC)</th><th scope="col">Action</th></tr></thead>
+      <tbody>${rules.map(
+        (r) => html`<tr data-rule=${r.name}>
+          <td>${r.name}</td><td><code>${r.schedule ?? "event pattern"}</code></td>
+          <td>${r.targets.map((t) => short(t, overview.stack)).join(", ")}</td><td>${r.next ?? html`<span class="muted">not armed</span>`}</td>
+          <td><button onClick=${() => trigger(r.name)} aria-label=${`Trigger ${r.name} now`}>Trigger now</button></td>
+        </tr>`,
+      )}</tbody>
+    </table>
+  `;
+}
