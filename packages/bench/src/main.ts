@@ -1,7 +1,7 @@
 // `pnpm bench`: one command; prints readable tables and writes the same figures to
 // bench-results/bench.json. Every figure is a median with min and max; compared sides run
 // interleaved in the same run. `--smoke` runs one iteration of everything (as .ci/run does);
-// `--only init,functions,synth,runtime,stack,tests,peers` selects parts; `--peers` adds serverless-offline
+// `--only init,functions,synth,runtime,stack,dev,console,tests,peers` selects parts; `--peers` adds serverless-offline
 // (installed into a temporary directory) under the same load as the local stack.
 // The AWS SDK warns about Node 20 on every client; not news in a benchmark.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchConsole } from "./console.ts";
 import { benchDev } from "./dev.ts";
 import { benchFunctions } from "./functions.ts";
 import { benchInit } from "./init.ts";
@@ -25,7 +26,7 @@ const onlyAt = args.indexOf("--only");
 // beside this one's, interleaved, in the init and functions parts.
 const baselineAt = args.indexOf("--baseline");
 const baselineRoot = baselineAt >= 0 ? args[baselineAt + 1] : undefined;
-const ALL = ["init", "functions", "synth", "runtime", "stack", "dev"];
+const ALL = ["init", "functions", "synth", "runtime", "stack", "dev", "console"];
 const parts = [
   ...(onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : ALL),
   ...(args.includes("--peers") ? ["peers"] : []),
@@ -232,6 +233,21 @@ if (parts.includes("dev")) {
   console.log(
     `| pnpm logs --follow: a log line written → printed (local) | (none) | ${ms(dev.logsFollowMs)} | ≤ 1 s |`,
   );
+}
+
+if (parts.includes("console")) {
+  const browser = await benchConsole(root, { loads: smoke ? 1 : 10, invocations: smoke ? 3 : 50 }, progress);
+  if (browser) {
+    report.console = browser;
+    console.log("\n## The console in Debian's chromium (median, min–max)\n");
+    console.log("| measure | value | target |\n| --- | ---: | ---: |");
+    console.log(
+      `| first render, a fresh tab, navigation start → the stack's data in the DOM (${browser.firstRenderMs.runs} loads) | ${fmt(browser.firstRenderMs, "ms", 0)} | ≤ 1,000 ms |`,
+    );
+    console.log(
+      `| an invocation ended → its row in the open Invocations page (${browser.invocationVisibleMs.runs} GET /hello) | ${fmt(browser.invocationVisibleMs, "ms", 0)}, p99 ${(browser.invocationVisibleMs.p99 ?? 0).toFixed(0)} ms | ≤ 500 ms |`,
+    );
+  }
 }
 
 if (parts.includes("peers")) {

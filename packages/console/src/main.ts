@@ -14,8 +14,9 @@ import {
   type LogLine,
   type OverviewData,
 } from "./api.ts";
+import { Data, DeadLetters } from "./data.ts";
 import { Metrics } from "./metrics.ts";
-import { Alarms, Data, DeadLetters, Invocations, Logs, Overview, Schedules } from "./sections.ts";
+import { Alarms, Invocations, Logs, Overview, Schedules } from "./sections.ts";
 
 const html = htm.bind(h);
 
@@ -135,7 +136,7 @@ function App() {
         data: () => html`<${Data} overview=${overview} />`,
         dlq: () => html`<${DeadLetters} stack=${overview.stack} />`,
         metrics: () => html`<${Metrics} overview=${overview} />`,
-        alarms: () => html`<${Alarms} live=${live} />`,
+        alarms: () => html`<${Alarms} live=${live} stack=${overview.stack} />`,
         schedules: () => html`<${Schedules} overview=${overview} />`,
       }[section]();
   return html`

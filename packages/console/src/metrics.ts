@@ -24,7 +24,16 @@ interface MetricsData {
 const COLORS = ["#0a58a8", "#a3161c", "#7a4b00", "#1a6b32"];
 
 /** One chart: series over the same minutes (a minute with no point is a gap). */
-function Chart({ title, series }: { title: string; series: Array<{ label: string; points: Points }> }) {
+function Chart({
+  title,
+  series,
+  range,
+}: {
+  title: string;
+  series: Array<{ label: string; points: Points }>;
+  /** The hour shown, in ms: one point is drawn at its minute, not stretched over years. */
+  range: [number, number];
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
@@ -55,6 +64,7 @@ function Chart({ title, series }: { title: string; series: Array<{ label: string
             })),
           ],
           axes: [{}, { size: 50 }],
+          scales: { x: { time: true, range: [range[0] / 1000, range[1] / 1000] } },
         },
         data,
         box.current,
@@ -64,7 +74,7 @@ function Chart({ title, series }: { title: string; series: Array<{ label: string
       gone = true;
       plot?.destroy();
     };
-  }, [JSON.stringify(series)]);
+  }, [JSON.stringify(series), range[0]]);
   const latest = series.map((s) => `${s.label} ${s.points.at(-1)?.value ?? "–"}`).join(", ");
   return html`
     <figure class="card">
@@ -106,18 +116,19 @@ export function Metrics({ overview }: { overview: OverviewData }) {
   }, []);
   if (!data) return html`<h2>Metrics</h2><p role="status">${error || "Loading…"}</p>`;
   const running = data.running.at(-1);
+  const range: [number, number] = [data.from, data.to];
   return html`
     <h2>Metrics</h2>
     <p class="muted">The last hour, per minute, from the local CloudWatch (Duration percentiles from the runtime's own samples: moto computes none).</p>
     <p>Running instances now: <output id="running-latest">${running ? running.value : "no point yet"}</output>
       ${running ? html` <span class="muted">(at ${time(running.time).slice(0, 5)} UTC)</span>` : ""}</p>
     <div class="grid2">
-      <${Chart} title="Custom/EC2 RunningInstances (Maximum)" series=${[{ label: "RunningInstances", points: data.running }]} />
+      <${Chart} range=${range} title="Custom/EC2 RunningInstances (Maximum)" series=${[{ label: "RunningInstances", points: data.running }]} />
       ${data.functions.map(
         (f) => html`
-          <${Chart} title=${`${short(f.name, overview.stack)}: Invocations, Errors, Throttles (Sum)`}
+          <${Chart} range=${range} title=${`${short(f.name, overview.stack)}: Invocations, Errors, Throttles (Sum)`}
             series=${[{ label: "Invocations", points: f.invocations }, { label: "Errors", points: f.errors }, { label: "Throttles", points: f.throttles }]} />
-          <${Chart} title=${`${short(f.name, overview.stack)}: Duration ms (p50, p99)`}
+          <${Chart} range=${range} title=${`${short(f.name, overview.stack)}: Duration ms (p50, p99)`}
             series=${[
               {
                 label: "p50",

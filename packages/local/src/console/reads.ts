@@ -72,6 +72,14 @@ export function fromRowsToken(token: string): Record<string, AttributeValue> {
   );
 }
 
+/** CloudWatch's comparison operators, as a reader writes them. */
+const COMPARISONS: Record<string, string> = {
+  GreaterThanOrEqualToThreshold: "≥",
+  GreaterThanThreshold: ">",
+  LessThanThreshold: "<",
+  LessThanOrEqualToThreshold: "≤",
+};
+
 /** The reads and the upload, against one region of the local AWS. */
 export class ConsoleReads {
   private readonly s3: S3Client;
@@ -213,7 +221,7 @@ export class ConsoleReads {
       reason: a.StateReason ?? "",
       updated: a.StateUpdatedTimestamp?.toISOString(),
       metric: `${a.Namespace} ${a.MetricName}`,
-      condition: `${a.Statistic} ${a.ComparisonOperator} ${a.Threshold} for ${a.EvaluationPeriods} × ${a.Period} s`,
+      condition: `${a.Statistic} ${COMPARISONS[a.ComparisonOperator ?? ""] ?? a.ComparisonOperator} ${a.Threshold} for ${a.EvaluationPeriods} × ${a.Period} s`,
     }));
   }
 }

@@ -86,6 +86,7 @@ export const devCommand = defineCommand({
     const api = deployed.apis[0];
     process.stderr.write(`
 Local stack "${stack.name}" is up. Every client uses ${url}:
+  console: ${url}/_lambdaform/   (invocations, logs, data, dead letters, metrics, alarms, schedules)
   curl ${url}/${api?.stages[0]?.name ?? "prod"}/hello
   aws --endpoint-url ${url} s3 cp test-file.txt s3://${deployed.buckets[0] ?? "<bucket>"}/uploads/
   aws --endpoint-url ${url} dynamodb scan --table-name ${deployed.tables[0] ?? "<table>"}
