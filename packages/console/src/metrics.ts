@@ -101,18 +101,26 @@ export function Metrics({ overview }: { overview: OverviewData }) {
   const [error, setError] = useState("");
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout>;
-    const load = () =>
-      get<MetricsData>("metrics")
-        .then(
-          (d) => {
-            setData(d);
-            setError("");
-          },
-          (e: Error) => setError(e.message),
-        )
-        .finally(() => (timer = setTimeout(load, 5000)));
+    let stopped = false;
+    const load = (): Promise<void> | undefined =>
+      stopped
+        ? undefined
+        : get<MetricsData>("metrics")
+            .then(
+              (d) => {
+                setData(d);
+                setError("");
+              },
+              (e: Error) => setError(e.message),
+            )
+            .finally(() => {
+              if (!stopped) timer = setTimeout(load, 5000);
+            });
     void load();
-    return () => clearTimeout(timer);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, []);
   if (!data) return html`<h2>Metrics</h2><p role="status">${error || "Loading…"}</p>`;
   const running = data.running.at(-1);

@@ -100,7 +100,16 @@ export function buildAndSynth(root: string): void {
   );
   const result = spawnSync(
     join(root, "node_modules", ".bin", "turbo"),
-    ["run", "synth", "--filter=@lambdaform/infra", "--output-logs=errors-only", "--log-prefix=none"],
+    [
+      "run",
+      "synth",
+      "build",
+      "--filter=@lambdaform/infra",
+      // The console's front end, which pnpm dev serves.
+      "--filter=@lambdaform/console",
+      "--output-logs=errors-only",
+      "--log-prefix=none",
+    ],
     { cwd: root, encoding: "utf8", env: { TURBO_TELEMETRY_DISABLED: "1", ...process.env } },
   );
   if (result.status !== 0) {

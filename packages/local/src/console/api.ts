@@ -222,9 +222,14 @@ export class ConsoleApi {
       },
       body: "",
       stream: (res: ServerResponse) => {
+        // The client may have gone while the reply was being made: then there is nothing to hold.
+        if (res.destroyed) return;
         this.streams += 1;
-        const send = (event: string, data: unknown, id?: number) =>
+        const send = (event: string, data: unknown, id?: number) => {
           res.write(`event: ${event}\n${id ? `id: ${id}\n` : ""}data: ${JSON.stringify(data)}\n\n`);
+          // A client that stopped reading is dropped rather than buffered without end; it reconnects.
+          if (res.writableLength > 1 << 20) res.destroy();
+        };
         res.write("retry: 1000\n\n");
         for (const row of feeds.invocations.rows(afterInvocations)) send("invocation", row);
         for (const line of feeds.logs.lines({ after: afterLogs, limit: 1000 })) send("log", line);

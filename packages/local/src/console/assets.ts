@@ -45,7 +45,12 @@ export function consoleDist(): string | undefined {
 export class ConsoleAssets {
   private readonly files = new Map<string, Reply>();
 
-  constructor(dist = consoleDist()) {
+  constructor(private readonly dist = consoleDist()) {
+    this.load();
+  }
+
+  private load(): void {
+    const dist = this.dist ?? consoleDist();
     if (!dist) return;
     for (const name of readdirSync(dist)) {
       const type = TYPES[extname(name)];
@@ -65,12 +70,14 @@ export class ConsoleAssets {
 
   /** The asset at `path`, or undefined. The page answers 503 naming the build when it is not built. */
   get(path: string): Reply | undefined {
+    // Built since the start (`pnpm build` in another terminal): read it now.
+    if (!this.built) this.load();
     const file = this.files.get(path);
     if (file || path !== "") return file;
     return {
       status: 503,
       headers: { ...CONSOLE_HEADERS, "content-type": "text/plain; charset=utf-8" },
-      body: "The console is not built: run `pnpm build` (or `pnpm dev`, which builds), then reload.\n",
+      body: "The console is not built: run `pnpm build` (pnpm dev builds it unless --no-build), then reload this page.\n",
     };
   }
 }

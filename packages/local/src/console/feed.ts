@@ -81,6 +81,23 @@ const tooLarge = (json: string) =>
     "[lambdaform]": `${json.length} bytes, over the console's ${MAX_SHOWN_PAYLOAD_BYTES}: not kept`,
   });
 
+/** A response small enough to keep as it is, or what it was. */
+function keptResponse(payload: unknown): unknown {
+  const json = JSON.stringify(payload ?? null);
+  return json.length > MAX_SHOWN_PAYLOAD_BYTES ? JSON.parse(tooLarge(json)) : payload;
+}
+
+/** The first and last 100 lines of a long log (the whole log is in CloudWatch Logs). */
+function keptLogs(logs: ReadonlyArray<string>): string[] {
+  const cut = (l: string) => (l.length > 4096 ? `${l.slice(0, 4096)}… (${l.length} characters)` : l);
+  if (logs.length <= 200) return logs.map(cut);
+  return [
+    ...logs.slice(0, 100).map(cut),
+    `[lambdaform] ${logs.length - 200} lines not kept here: see pnpm logs or the Logs section`,
+    ...logs.slice(-100).map(cut),
+  ];
+}
+
 /** Parses JSON, or shows the text as it is. */
 function shown(json: string): unknown {
   try {
@@ -144,8 +161,10 @@ export class InvocationFeed {
             ...(result.functionError && typeof payload?.errorType === "string"
               ? { errorType: payload.errorType }
               : {}),
-            response: result.payload,
-            logs: [...result.logs],
+            // Kept within the size shown, as the event is: a window of large responses or logs
+            // would otherwise hold gigabytes.
+            response: keptResponse(result.payload),
+            logs: keptLogs(result.logs),
           }
         : { logs: [] }),
       // Kept only up to the size shown: a window of 500 six-megabyte events would be 3 GB.
