@@ -40,6 +40,8 @@ function useLive(): Live {
   useEffect(() => {
     let lastInvocation = 0;
     let lastLog = 0;
+    // The run of pnpm dev the numbers above belong to: a restart numbers from 1 again.
+    let boot = "";
     let source: EventSource | undefined;
     // Events are applied together, at most every 50 ms: a backlog of a thousand log lines is one
     // render, not a thousand, and a new invocation still shows well within its 500 ms.
@@ -64,8 +66,19 @@ function useLive(): Live {
     };
     const data = <T>(e: Event) => JSON.parse((e as MessageEvent).data) as T;
     const open = () => {
-      source = new EventSource(`api/stream?invocations=${lastInvocation}&logs=${lastLog}`);
+      source = new EventSource(`api/stream?invocations=${lastInvocation}&logs=${lastLog}&boot=${boot}`);
       source.onopen = () => setLive((l) => ({ ...l, connected: true }));
+      source.addEventListener("hello", (e) => {
+        const run = data<{ boot: string }>(e).boot;
+        if (boot && run !== boot) {
+          // pnpm dev restarted: what was shown came from its last run, whose numbers mean nothing now.
+          lastInvocation = 0;
+          lastLog = 0;
+          if (pending) pending = { invocations: [], logs: [], alarms: [] };
+          setLive((l) => ({ ...l, invocations: [], logs: [], alarms: [] }));
+        }
+        boot = run;
+      });
       source.addEventListener("invocation", (e) => {
         const row = data<InvocationRow>(e);
         lastInvocation = Math.max(lastInvocation, row.seq);

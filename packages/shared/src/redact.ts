@@ -3,6 +3,7 @@ export const SENSITIVE_HEADERS = [
   "authorization",
   "cookie",
   "proxy-authorization",
+  "set-cookie",
   "x-api-key",
   "x-amz-security-token",
 ] as const;

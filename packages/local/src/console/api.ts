@@ -10,7 +10,7 @@ import type { IamMode } from "../gateway/gateway.ts";
 import type { Routing } from "../gateway/routing.ts";
 import { jsonReply, type Reply } from "../http/reply.ts";
 import { CONSOLE_HEADERS, type ConsoleAssets } from "./assets.ts";
-import type { ConsoleFeeds } from "./feed.ts";
+import { type ConsoleFeeds, redacted, rowOf } from "./feed.ts";
 import { ConsoleInputError, type ConsoleReads } from "./reads.ts";
 
 /** What the console reads beyond the routing of what is deployed now. */
@@ -125,7 +125,11 @@ export class ConsoleApi {
         );
         return apiReply(200, {
           queues: [...new Set(queues)],
-          letters: await this.context.deadLetters.list(routing),
+          // A letter's payloads are the events that failed: an API event among them is redacted too.
+          letters: (await this.context.deadLetters.list(routing)).map((l) => ({
+            ...l,
+            record: redacted(l.record),
+          })),
         });
       }
       case "GET api/metrics":
@@ -203,7 +207,8 @@ export class ConsoleApi {
 
   /**
    * `api/stream`: SSE of `invocation` rows, `log` lines and `alarm` changes, each as it happens;
-   * first the invocations after `?invocations=` and the lines after `?logs=` it may have missed.
+   * first a `hello` naming this run (`boot`), then the invocations after `?invocations=` and the
+   * lines after `?logs=` it may have missed (all that is kept when `?boot=` names another run).
    */
   private stream(query: URLSearchParams): Reply {
     if (this.streams >= MAX_STREAMS)
@@ -211,8 +216,10 @@ export class ConsoleApi {
         message: `the console serves ${MAX_STREAMS} live streams at most: close a tab`,
       });
     const { feeds } = this.context;
-    const afterInvocations = seqParam(query, "invocations");
-    const afterLogs = seqParam(query, "logs");
+    // Numbers seen from another run of pnpm dev say nothing of this one's: then everything kept.
+    const sameRun = (query.get("boot") ?? feeds.boot) === feeds.boot;
+    const afterInvocations = sameRun ? seqParam(query, "invocations") : 0;
+    const afterLogs = sameRun ? seqParam(query, "logs") : 0;
     return {
       status: 200,
       headers: {
@@ -231,13 +238,11 @@ export class ConsoleApi {
           if (res.writableLength > 1 << 20) res.destroy();
         };
         res.write("retry: 1000\n\n");
+        send("hello", { boot: feeds.boot });
         for (const row of feeds.invocations.rows(afterInvocations)) send("invocation", row);
         for (const line of feeds.logs.lines({ after: afterLogs, limit: 1000 })) send("log", line);
         const stops = [
-          feeds.invocations.window.listen((kept) => {
-            const { eventJson: _e, response: _r, logs: _l, ...row } = kept;
-            send("invocation", row);
-          }),
+          feeds.invocations.window.listen((kept) => send("invocation", rowOf(kept))),
           feeds.logs.window.listen((line) => send("log", line)),
           feeds.alarms.listen((change) => send("alarm", change)),
         ];

@@ -4,47 +4,10 @@
  * which moto does not compute). Each keeps a bounded window in memory and tells its listeners of
  * every new entry at once, which is how an invocation reaches an open console as it ends.
  */
+import { randomUUID } from "node:crypto";
 import { redactEvent } from "@lambdaform/shared";
 import type { InvocationOrigin, InvocationReport } from "../runtime/types.ts";
-
-/** A fixed-size window over the newest entries, each numbered in arrival order from 1. */
-export class Window<T> {
-  private readonly entries: Array<T & { readonly seq: number }> = [];
-  private next = 1;
-  private readonly listeners = new Set<(entry: T & { readonly seq: number }) => void>();
-
-  constructor(private readonly capacity: number) {}
-
-  push(entry: T): T & { readonly seq: number } {
-    const numbered = { ...entry, seq: this.next++ };
-    this.entries.push(numbered);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    for (const listener of this.listeners) {
-      try {
-        listener(numbered);
-      } catch {
-        // A listener (an SSE connection) that fails must not stop the others or the runtime.
-      }
-    }
-    return numbered;
-  }
-
-  /** The entries after `seq` (all kept ones for 0), oldest first, at most `limit` of the newest. */
-  after(seq = 0, limit = this.capacity): Array<T & { readonly seq: number }> {
-    const newer = this.entries.filter((e) => e.seq > seq);
-    return newer.slice(Math.max(0, newer.length - limit));
-  }
-
-  find(seq: number): (T & { readonly seq: number }) | undefined {
-    return this.entries.find((e) => e.seq === seq);
-  }
-
-  /** Calls `listener` with every entry pushed from now on; returns the function that stops it. */
-  listen(listener: (entry: T & { readonly seq: number }) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-}
+import { DurationWindow, Window } from "./window.ts";
 
 /** One row of the console's Invocations. */
 export interface InvocationRow {
@@ -73,7 +36,11 @@ export interface InvocationDetail extends InvocationRow {
 /** Events and responses over this size are shown cut (the window keeps at most this much of each). */
 export const MAX_SHOWN_PAYLOAD_BYTES = 64 * 1024;
 
-type Kept = InvocationRow & { readonly eventJson: string; readonly response?: unknown; logs: string[] };
+export type KeptInvocation = InvocationRow & {
+  readonly eventJson: string;
+  readonly response?: unknown;
+  logs: string[];
+};
 
 /** What the console keeps of a payload too large to show. */
 const tooLarge = (json: string) =>
@@ -120,7 +87,7 @@ export function redacted(value: unknown): unknown {
       ? (redactEvent(record) as Record<string, unknown>)
       : { ...record };
   for (const [key, inner] of Object.entries(copy))
-    if (key === "body" && typeof inner === "string" && inner.startsWith("{")) {
+    if (key === "body" && typeof inner === "string" && /^\s*[[{]/.test(inner)) {
       const parsed = shown(inner);
       if (typeof parsed === "object" && parsed !== null) copy[key] = JSON.stringify(redacted(parsed));
     } else if (
@@ -135,10 +102,10 @@ export function redacted(value: unknown): unknown {
 
 /** The newest invocations of every function (500 by default). */
 export class InvocationFeed {
-  readonly window: Window<Kept>;
+  readonly window: Window<KeptInvocation>;
 
   constructor(capacity = 500) {
-    this.window = new Window<Kept>(capacity);
+    this.window = new Window<KeptInvocation>(capacity);
   }
 
   add(report: InvocationReport): void {
@@ -161,13 +128,13 @@ export class InvocationFeed {
             ...(result.functionError && typeof payload?.errorType === "string"
               ? { errorType: payload.errorType }
               : {}),
-            // Kept within the size shown, as the event is: a window of large responses or logs
+            // KeptInvocation within the size shown, as the event is: a window of large responses or logs
             // would otherwise hold gigabytes.
             response: keptResponse(result.payload),
             logs: keptLogs(result.logs),
           }
         : { logs: [] }),
-      // Kept only up to the size shown: a window of 500 six-megabyte events would be 3 GB.
+      // KeptInvocation only up to the size shown: a window of 500 six-megabyte events would be 3 GB.
       eventJson:
         report.eventJson.length > MAX_SHOWN_PAYLOAD_BYTES ? tooLarge(report.eventJson) : report.eventJson,
     });
@@ -191,7 +158,8 @@ export class InvocationFeed {
   }
 }
 
-function rowOf(kept: Kept & { seq: number }): InvocationRow & { seq: number } {
+/** What a row of Invocations shows of a kept invocation. */
+export function rowOf(kept: KeptInvocation & { seq: number }): InvocationRow & { seq: number } {
   const { eventJson: _event, response: _response, logs: _logs, ...row } = kept;
   return row;
 }
@@ -244,58 +212,13 @@ export interface AlarmChange {
   readonly time: number;
 }
 
-/**
- * Each function's durations by minute for the last hour, for the Metrics section's p50 and p99:
- * the runtime publishes Duration to moto as statistic sets, and moto computes no percentiles.
- */
-export class DurationWindow {
-  /** function → minute (ms since the epoch) → durations (at most 2,000 kept per minute). */
-  private readonly byFunction = new Map<string, Map<number, number[]>>();
-
-  add(functionName: string, durationMs: number, at: number): void {
-    let minutes = this.byFunction.get(functionName);
-    if (!minutes) {
-      minutes = new Map();
-      this.byFunction.set(functionName, minutes);
-    }
-    const minute = Math.floor(at / 60_000) * 60_000;
-    let samples = minutes.get(minute);
-    if (!samples) {
-      samples = [];
-      minutes.set(minute, samples);
-      for (const old of minutes.keys()) if (old < minute - 3_600_000) minutes.delete(old);
-    }
-    // Past the cap a minute keeps a uniform sample (reservoir), so its percentiles stay fair.
-    if (samples.length < 2000) samples.push(durationMs);
-    else {
-      const slot = Math.floor(Math.random() * (samples.length + 1));
-      if (slot < samples.length) samples[slot] = durationMs;
-    }
-  }
-
-  /** Per minute of the last hour with invocations: its p50 and p99, oldest first. */
-  percentiles(functionName: string, now = Date.now()): Array<{ time: number; p50: number; p99: number }> {
-    const minutes = this.byFunction.get(functionName);
-    if (!minutes) return [];
-    return [...minutes.entries()]
-      .filter(([minute]) => minute >= now - 3_600_000)
-      .sort(([a], [b]) => a - b)
-      .map(([time, samples]) => {
-        const sorted = [...samples].sort((a, b) => a - b);
-        return { time, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
-      });
-  }
-}
-
-/** The nearest-rank percentile of sorted values. */
-export function percentile(sorted: ReadonlyArray<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil(p * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
-}
-
 /** Everything the console reads from this process, fed by the deployments. */
 export class ConsoleFeeds {
+  /**
+   * This process's run: the windows number their entries from 1 again after a restart of pnpm dev,
+   * so a page that saw entries up to 300 of the last run asks for them all, not for those after 300.
+   */
+  readonly boot = randomUUID().slice(0, 8);
   readonly invocations = new InvocationFeed();
   readonly logs = new LogFeed();
   readonly alarms = new Window<AlarmChange>(500);

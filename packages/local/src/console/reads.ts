@@ -12,7 +12,7 @@ import { type AttributeValue, DynamoDBClient, ScanCommand } from "@aws-sdk/clien
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { MotoClientConfig } from "../gateway/moto-link.ts";
 import { ADMIN_CREDENTIALS } from "../identity.ts";
-import type { DurationWindow } from "./feed.ts";
+import type { DurationWindow } from "./window.ts";
 
 /** Bad input to a console call: answered 400, naming the field. */
 export class ConsoleInputError extends Error {
@@ -59,17 +59,32 @@ export function rowsToken(key: Record<string, AttributeValue>): string {
   return Buffer.from(JSON.stringify(key)).toString("base64url");
 }
 
+const BAD_TOKEN = "token: not a page token of this table (pass the nextToken of the page before)";
+
+/** A key attribute's value, `{"S": "…"}` or `{"N": "…"}` (a binary key would not survive the token's JSON). */
+const isKeyValue = (value: unknown) => {
+  if (typeof value !== "object" || value === null) return false;
+  const entries = Object.entries(value);
+  return (
+    entries.length === 1 && ["S", "N"].includes(entries[0]?.[0] ?? "") && typeof entries[0]?.[1] === "string"
+  );
+};
+
 export function fromRowsToken(token: string): Record<string, AttributeValue> {
   try {
     const key = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown;
-    if (typeof key === "object" && key !== null && !Array.isArray(key) && Object.keys(key).length > 0)
+    if (
+      typeof key === "object" &&
+      key !== null &&
+      !Array.isArray(key) &&
+      Object.keys(key).length > 0 &&
+      Object.values(key).every(isKeyValue)
+    )
       return key as Record<string, AttributeValue>;
   } catch {
     // answered below
   }
-  throw new ConsoleInputError(
-    "token: not a page token of this table (pass the nextToken of the page before)",
-  );
+  throw new ConsoleInputError(BAD_TOKEN);
 }
 
 /** CloudWatch's comparison operators, as a reader writes them. */
@@ -148,13 +163,19 @@ export class ConsoleReads {
   }
 
   async rows(table: string, token?: string): Promise<RowsPage> {
-    const page = await this.dynamodb.send(
-      new ScanCommand({
-        TableName: table,
-        Limit: 25,
-        ...(token ? { ExclusiveStartKey: fromRowsToken(token) } : {}),
-      }),
-    );
+    const page = await this.dynamodb
+      .send(
+        new ScanCommand({
+          TableName: table,
+          Limit: 25,
+          ...(token ? { ExclusiveStartKey: fromRowsToken(token) } : {}),
+        }),
+      )
+      .catch((error: Error) => {
+        // A well-formed key of attributes the table does not have: DynamoDB's ValidationException.
+        if (token && error.name === "ValidationException") throw new ConsoleInputError(BAD_TOKEN);
+        throw error;
+      });
     return {
       table,
       rows: (page.Items ?? []).map((item) =>

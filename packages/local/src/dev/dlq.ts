@@ -34,6 +34,12 @@ const LIST_VISIBILITY_SECONDS = 30;
  */
 export class StackDeadLetters {
   private readonly sqs: SQSClient;
+  /**
+   * Listing and redriving take turns: a listing hides each message for a moment while it reads the
+   * queue, and a redrive made in that moment (the console's page polls, `pnpm dlq redrive` runs)
+   * would find the queue empty and redrive nothing.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(moto: MotoClientConfig) {
     this.sqs = new SQSClient(moto);
@@ -48,7 +54,22 @@ export class StackDeadLetters {
   }
 
   /** Every dead letter of one queue, or of all; the messages stay in their queues. */
-  async list(routing: Routing, queueName?: string): Promise<DeadLetter[]> {
+  list(routing: Routing, queueName?: string): Promise<DeadLetter[]> {
+    return this.inTurn(() => this.listNow(routing, queueName));
+  }
+
+  /** Re-invokes the function of each dead letter of a queue (or only `ids`), synchronously. */
+  redrive(routing: Routing, queueName: string, ids?: ReadonlyArray<string>): Promise<Redriven[]> {
+    return this.inTurn(() => this.redriveNow(routing, queueName, ids));
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work);
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async listNow(routing: Routing, queueName?: string): Promise<DeadLetter[]> {
     const letters: DeadLetter[] = [];
     for (const queue of this.chosen(routing, queueName)) {
       const url = await this.url(queue);
@@ -62,8 +83,11 @@ export class StackDeadLetters {
     return letters;
   }
 
-  /** Re-invokes the function of each dead letter of a queue (or only `ids`), synchronously. */
-  async redrive(routing: Routing, queueName: string, ids?: ReadonlyArray<string>): Promise<Redriven[]> {
+  private async redriveNow(
+    routing: Routing,
+    queueName: string,
+    ids?: ReadonlyArray<string>,
+  ): Promise<Redriven[]> {
     const [queue = queueName] = this.chosen(routing, queueName);
     const url = await this.url(queue);
     const messages = await this.receiveAll(url, REDRIVE_VISIBILITY_SECONDS);

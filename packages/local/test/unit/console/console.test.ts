@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { ConsoleApi } from "../../../src/console/api.ts";
 import { ConsoleAssets } from "../../../src/console/assets.ts";
-import { ConsoleFeeds, percentile, redacted, Window } from "../../../src/console/feed.ts";
+import { ConsoleFeeds, redacted } from "../../../src/console/feed.ts";
 import { ConsoleReads } from "../../../src/console/reads.ts";
+import { percentile, Window } from "../../../src/console/window.ts";
 import { handleControl } from "../../../src/dev/control.ts";
 import type { Deployed } from "../../../src/dev/deployed.ts";
 import type { StackDeadLetters } from "../../../src/dev/dlq.ts";
@@ -35,6 +36,23 @@ describe("console: what it keeps and shows", () => {
     expect(response.body).not.to.contain("s3cret");
     expect(response.body).not.to.contain("key-1");
     expect(event.headers.Authorization).to.equal("Bearer s3cret");
+  });
+
+  it("redacts a response's Set-Cookie, and an API event inside a JSON body that is an array or starts with space", () => {
+    const echoed = { headers: { authorization: "Bearer s3cret" }, requestContext: {} };
+    const response = redacted({
+      statusCode: 200,
+      headers: { "Set-Cookie": "session=s3cret" },
+      multiValueHeaders: { "set-cookie": ["a=s3cret", "b=s3cret"] },
+      body: JSON.stringify([echoed]),
+    }) as { headers: Record<string, string>; multiValueHeaders: Record<string, string[]>; body: string };
+    expect(response.headers["Set-Cookie"]).to.equal("[REDACTED]");
+    expect(response.multiValueHeaders["set-cookie"]).to.deep.equal(["[REDACTED]", "[REDACTED]"]);
+    expect(JSON.stringify(response)).not.to.contain("s3cret");
+    const spaced = redacted({ body: `  \n${JSON.stringify({ event: echoed })}` }) as { body: string };
+    expect(spaced.body).not.to.contain("s3cret");
+    // A body that is not JSON is shown as it is: there is no event in it to redact.
+    expect(redacted({ body: "[not json" })).to.deep.equal({ body: "[not json" });
   });
 
   it("keeps a bounded window, numbered in order, and tells listeners at once", () => {
@@ -131,7 +149,19 @@ describe("console API over HTTP", function () {
       feeds,
       reads,
       assets: new ConsoleAssets(),
-      deadLetters: {} as StackDeadLetters,
+      deadLetters: {
+        list: async () => [
+          {
+            id: "m-1",
+            queueName: "probe-dlq",
+            receivedAt: "2026-12-02T12:00:00.000Z",
+            record: {
+              requestContext: { functionArn: "arn:aws:lambda:eu-west-1:123456789012:function:probe" },
+              requestPayload: { httpMethod: "GET", headers: { Authorization: "Bearer s3cret" } },
+            },
+          },
+        ],
+      } as unknown as StackDeadLetters,
       nextFire: () => undefined,
       flushMetrics: async () => {},
     });
@@ -157,6 +187,7 @@ describe("console API over HTTP", function () {
   });
 
   const url = (path: string) => `${server.endpoint}/_lambdaform/${path}`;
+  const token = (key: unknown) => Buffer.from(JSON.stringify(key)).toString("base64url");
   const post = (path: string, body: string) =>
     fetch(url(path), { method: "POST", headers: { "content-type": "application/json" }, body });
 
@@ -180,6 +211,10 @@ describe("console API over HTTP", function () {
       [fetch(url("api/invocations?after=abc")), "after:"],
       [fetch(url("api/stream?logs=-1")), "logs:"],
       [fetch(url("api/rows?token=not-a-token")), "token:"],
+      // JSON, but not a table's key: each value one {S} or {N}, as DynamoDB's own LastEvaluatedKey.
+      [fetch(url(`api/rows?token=${token({ id: 1 })}`)), "token:"],
+      [fetch(url(`api/rows?token=${token({ id: { S: "a", N: "1" } })}`)), "token:"],
+      [fetch(url(`api/rows?token=${token({ id: { M: {} } })}`)), "token:"],
       [fetch(url("api/logs?function=nope")), 'function: the stack has no function "nope"'],
       [post("api/objects", "{}"), "key:"],
       [post("api/objects", JSON.stringify({ key: "a.txt", contentBase64: "%%%" })), "contentBase64:"],
@@ -219,5 +254,52 @@ describe("console API over HTTP", function () {
     };
     expect(detail.event).to.deep.equal({ action: "echo" });
     expect(detail.logs[0]).to.match(/^START RequestId/);
+  });
+
+  it("shows a dead letter's payload redacted", async () => {
+    const answer = await fetch(url("api/dlq"));
+    const text = await answer.text();
+    expect(answer.status, text).to.equal(200);
+    expect(text).not.to.contain("s3cret");
+    expect(JSON.parse(text).letters[0].record.requestPayload.headers).to.deep.equal({
+      Authorization: "[REDACTED]",
+    });
+  });
+
+  it("names its run first, and sends a page from another run everything kept, not what follows its numbers", async () => {
+    await runtime.function("probe").invoke({ action: "echo" });
+    const newest = feeds.invocations.rows().at(-1)?.seq ?? 0;
+    /** The events of a stream's first 300 ms. */
+    const opening = async (query: string) => {
+      const controller = new AbortController();
+      const response = await fetch(url(`api/stream?${query}`), { signal: controller.signal });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let text = "";
+      const stop = setTimeout(() => controller.abort(), 300);
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value);
+        }
+      } catch {
+        // aborted: the 300 ms are up
+      }
+      clearTimeout(stop);
+      return [...text.matchAll(/event: (\w+)\ndata: (.+)\n/g)].map(([, event, data]) => ({
+        event,
+        data: JSON.parse(data ?? "null") as { boot?: string; seq?: number },
+      }));
+    };
+    const first = await opening("");
+    expect(first[0]?.event).to.equal("hello");
+    expect(first[0]?.data.boot)
+      .to.equal(feeds.boot)
+      .and.match(/^[0-9a-f]{8}$/);
+    const sameRun = await opening(`invocations=${newest}&boot=${feeds.boot}`);
+    expect(sameRun.filter((e) => e.event === "invocation")).to.deep.equal([]);
+    const otherRun = await opening(`invocations=${newest}&boot=0123abcd`);
+    expect(otherRun.filter((e) => e.event === "invocation").map((e) => e.data.seq)).to.include(newest);
   });
 });
