@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startDev } from "@lambdaform/local";
-import { findExecutable, freePort } from "@lambdaform/moto";
+import { freePort } from "@lambdaform/moto";
+import { CHROMIUM_ARGS, CHROMIUM_HINT, findChromium } from "@lambdaform/testkit";
 import { chromium } from "playwright-core";
 import { type Stat, stat } from "./stats.ts";
 
@@ -15,26 +16,14 @@ export interface ConsoleBench {
   readonly invocationVisibleMs: Stat;
 }
 
-/** Chromium's flags for a closed network (see the console's browser test). */
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 export async function benchConsole(
   root: string,
   runs: { loads: number; invocations: number },
   progress: (s: string) => void,
 ): Promise<ConsoleBench | undefined> {
-  const executablePath =
-    process.env.LAMBDAFORM_CHROMIUM || findExecutable("chromium") || findExecutable("google-chrome");
+  const executablePath = findChromium();
   if (!executablePath) {
-    const message = "console: chromium is not available: apt-get install chromium (.ci/run installs it)";
+    const message = `console: chromium is not available: ${CHROMIUM_HINT}`;
     if (process.env.LAMBDAFORM_REQUIRE_TOOLS === "1") throw new Error(message);
     progress(`!!! SKIPPED ${message}`);
     return undefined;
@@ -53,7 +42,7 @@ export async function benchConsole(
     functionLog: () => {},
     hooks: { schedules: false },
   });
-  const browser = await chromium.launch({ executablePath, args: ARGS });
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
   try {
     const base = `${dev.gateway.endpoint}/_lambdaform/`;
     progress(`console: ${runs.loads} first render(s), each in a fresh tab`);

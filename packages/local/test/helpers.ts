@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -128,4 +128,21 @@ export function probeRuntime(): LocalRuntime {
 export async function closeProbeRuntime(runtime: LocalRuntime): Promise<void> {
   delete process.env.HOST_ONLY_SECRET;
   await runtime.close();
+}
+
+/**
+ * A copy of a synthesized stack (its directory, in a new temporary one) with the IAM statement
+ * `sid` removed from every policy document: applied, the role loses exactly that permission.
+ */
+export function stackWithoutStatement(stackDir: string, sid: string): string {
+  const copyDir = join(mkdtempSync(join(tmpdir(), "lf-stack-copy-")), "stacks", "lambdaform-dev");
+  cpSync(stackDir, copyDir, { recursive: true });
+  const file = join(copyDir, "cdk.tf.json");
+  const json = JSON.parse(readFileSync(file, "utf8"));
+  for (const doc of Object.values(json.data.aws_iam_policy_document) as Array<{
+    statement: Array<{ sid?: string }>;
+  }>)
+    doc.statement = doc.statement.filter((s) => s.sid !== sid);
+  writeFileSync(file, JSON.stringify(json));
+  return copyDir;
 }

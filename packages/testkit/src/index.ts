@@ -7,6 +7,7 @@ export {
   MOTO_INSTALL_HINT,
   startMoto,
 } from "@lambdaform/moto";
+export { CHROMIUM_ARGS, CHROMIUM_HINT, findChromium } from "./chromium.ts";
 export { captureOutput, withEnv } from "./env.ts";
 export type { MotoSuite } from "./moto-suite.ts";
 export { motoForSuite } from "./moto-suite.ts";

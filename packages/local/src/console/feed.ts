@@ -141,7 +141,7 @@ export class InvocationFeed {
   }
 
   /** The rows after `seq`, newest last. */
-  rows(after = 0, limit = 200): InvocationRow[] {
+  rows(after = 0, limit = 200): Array<InvocationRow & { seq: number }> {
     return this.window.after(after, limit).map(rowOf);
   }
 

@@ -1,11 +1,14 @@
 /// <reference lib="dom" />
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
 import {
+  CHROMIUM_ARGS,
+  CHROMIUM_HINT,
+  findChromium,
   findExecutable,
   findMotoPython,
   freePort,
@@ -15,30 +18,10 @@ import {
 import { expect } from "chai";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
+import { stackWithoutStatement } from "../helpers.ts";
 
 /** Where the screenshots go: the repository's bench-results/console/ (the README shows them). */
 const SHOTS = fileURLToPath(new URL("../../../../bench-results/console/", import.meta.url));
-const CHROMIUM_HINT =
-  "install Debian's chromium (apt-get install chromium; .ci/run installs it), or name a Chrome in LAMBDAFORM_CHROMIUM";
-
-/** The browser: LAMBDAFORM_CHROMIUM, else Debian's chromium, else Google Chrome (GitHub's runners have it). */
-const findChromium = () =>
-  process.env.LAMBDAFORM_CHROMIUM ||
-  findExecutable("chromium") ||
-  findExecutable("google-chrome") ||
-  undefined;
-
-/** Chromium's flags for a closed network: without them it keeps dialling Google's hosts. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 /**
  * Run in the page (a string, so the test's compiler adds nothing the page lacks): every control
  * labelled, and the WCAG contrast ratio of every visible text on its background at least 4.5.
@@ -110,7 +93,7 @@ describe("the console in a real browser", function () {
       hooks: { schedules: false },
     });
     base = `${dev.gateway.endpoint}/_lambdaform/`;
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     mkdirSync(SHOTS, { recursive: true });
   });
@@ -208,16 +191,7 @@ describe("the console in a real browser", function () {
 
   it("shows an async failure in its dead-letter queue and redrives it from the page", async () => {
     // Prepare: the processor's role loses its PutItem statement, so the upload's event fails its retries.
-    const copyRoot = mkdtempSync(join(tmpdir(), "lf-console-copy-"));
-    const copyDir = join(copyRoot, "stacks", "lambdaform-dev");
-    cpSync(stackDir, copyDir, { recursive: true });
-    const file = join(copyDir, "cdk.tf.json");
-    const json = JSON.parse(readFileSync(file, "utf8"));
-    for (const doc of Object.values(json.data.aws_iam_policy_document) as Array<{
-      statement: Array<{ sid?: string }>;
-    }>)
-      doc.statement = doc.statement.filter((s) => s.sid !== "WriteFileLog");
-    writeFileSync(file, JSON.stringify(json));
+    const copyDir = stackWithoutStatement(stackDir, "WriteFileLog");
     await dev?.redeploy(copyDir);
     await show("data");
     await page.setInputFiles("#upload-file", {

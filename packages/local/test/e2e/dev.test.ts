@@ -29,6 +29,7 @@ import {
 } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
+import { stackWithoutStatement } from "../helpers.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/lambdaform.mjs", import.meta.url));
 
@@ -295,17 +296,7 @@ describe("pnpm dev: the whole system on moto", function () {
 
   it("denies a call the role no longer allows, naming the missing action and resource", async () => {
     // Prepare: a copy of the synthesized stack without the processor's WriteFileLog statement, applied.
-    const copyRoot = mkdtempSync(join(tmpdir(), "lf-dev-copy-"));
-    const copyDir = join(copyRoot, "stacks", "lambdaform-dev");
-    cpSync(stackDir, copyDir, { recursive: true });
-    const file = join(copyDir, "cdk.tf.json");
-    const json = JSON.parse(readFileSync(file, "utf8"));
-    for (const doc of Object.values(json.data.aws_iam_policy_document) as Array<{
-      statement: Array<{ sid?: string }>;
-    }>) {
-      doc.statement = doc.statement.filter((s) => s.sid !== "WriteFileLog");
-    }
-    writeFileSync(file, JSON.stringify(json));
+    const copyDir = stackWithoutStatement(stackDir, "WriteFileLog");
     const applied = await dev?.redeploy(copyDir);
     expect(applied?.changes.change).to.equal(1);
     // Act
