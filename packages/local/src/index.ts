@@ -1,5 +1,5 @@
 export type { PlanCheck } from "./dev/control.ts";
-export { ControlClient } from "./dev/control.ts";
+export { ControlClient } from "./dev/control-client.ts";
 export type { DevHooks, DevOptions, DevStack } from "./dev/dev.ts";
 export { startDev } from "./dev/dev.ts";
 export type { ObservedCall } from "./gateway/gateway.ts";

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ControlClient, devDataDir } from "../dev/control.ts";
+import { ControlClient, devDataDir } from "../dev/control-client.ts";
 import { functionCredentials } from "../identity.ts";
 import { UnknownNameError } from "../names.ts";
 import { LocalRuntime } from "../runtime/local-runtime.ts";

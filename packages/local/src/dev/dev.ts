@@ -20,15 +20,10 @@ import type { Routing } from "../gateway/routing.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
 import { sourceMapOf } from "../watch/packages.ts";
-import {
-  type ControlServices,
-  handleControl,
-  planCheckOf,
-  readDevState,
-  type TriggerResult,
-  writeDevState,
-} from "./control.ts";
-import { type ApplyResult, applyLocally, forgetDeployment, interruptedApply, planLocally } from "./deploy.ts";
+import { forgetDeployment, interruptedApply } from "./applied.ts";
+import { type ControlServices, handleControl, planCheckOf, type TriggerResult } from "./control.ts";
+import { readDevState, writeDevState } from "./control-client.ts";
+import { type ApplyResult, applyLocally, planLocally } from "./deploy.ts";
 import { Deployments } from "./deployments.ts";
 import { StackDeadLetters } from "./dlq.ts";
 import { hasState, restoredSummary, setAsideOldRecording } from "./persisted.ts";

@@ -1,4 +1,4 @@
-import { devDataDir } from "../../dev/control.ts";
+import { devDataDir } from "../../dev/control-client.ts";
 import {
   buildAndSynth,
   DATA_DIR_FLAG,
