@@ -2,7 +2,16 @@
 import htm from "htm";
 import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { get, type InvocationDetail, type Live, type OverviewData, post, short, time } from "./api.ts";
+import {
+  get,
+  type InvocationDetail,
+  type InvocationRow,
+  type Live,
+  type OverviewData,
+  post,
+  short,
+  time,
+} from "./api.ts";
 import { usePoll } from "./hooks.ts";
 
 const html = htm.bind(h);
@@ -38,12 +47,13 @@ export function Overview({ overview: o }: { overview: OverviewData }) {
 }
 
 export function Invocations({ live, stack }: { live: Live; stack: string }) {
-  const [selected, setSelected] = useState<number | undefined>();
+  // By request id as well as number: after a restart of pnpm dev the numbers start again.
+  const [selected, setSelected] = useState<{ seq: number; requestId: string } | undefined>();
   const [detail, setDetail] = useState<InvocationDetail | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     if (selected === undefined) return;
-    get<InvocationDetail>(`invocations/${selected}`).then(
+    get<InvocationDetail>(`invocations/${selected.seq}`).then(
       (d) => {
         setDetail(d);
         setError(undefined);
@@ -51,7 +61,7 @@ export function Invocations({ live, stack }: { live: Live; stack: string }) {
       (e: Error) => setError(e.message),
     );
   }, [selected]);
-  const choose = (seq: number) => setSelected(seq);
+  const choose = (r: InvocationRow) => setSelected({ seq: r.seq, requestId: r.requestId });
   return html`
     <h2>Invocations</h2>
     <p class="muted">Live: each invocation appears as it ends. Select one for its log lines, event and response (credentials redacted).</p>
@@ -65,13 +75,13 @@ export function Invocations({ live, stack }: { live: Live; stack: string }) {
       <tbody>
         ${live.invocations.map(
           (r) => html`
-            <tr class=${`selectable ${r.seq === selected ? "selected" : ""}`} data-function=${short(r.functionName, stack)}
+            <tr class=${`selectable ${r.requestId === selected?.requestId ? "selected" : ""}`} data-function=${short(r.functionName, stack)}
                 data-request-id=${r.requestId} data-origin=${r.origin} data-status=${r.status} data-ended-at=${r.endedAt} data-seen-at=${r.seenAt}
-                tabindex="0" aria-selected=${r.seq === selected} onClick=${() => choose(r.seq)}
+                tabindex="0" aria-selected=${r.requestId === selected?.requestId} onClick=${() => choose(r)}
                 onKeyDown=${(e: KeyboardEvent) => {
                   if (e.key !== "Enter" && e.key !== " ") return;
                   e.preventDefault();
-                  choose(r.seq);
+                  choose(r);
                 }}>
               <td>${time(r.endedAt)}</td><td>${short(r.functionName, stack)}</td><td>${r.origin}</td>
               <td class="num">${r.durationMs?.toFixed(2) ?? "–"}</td><td class="num">${r.billedDurationMs ?? "–"}</td>

@@ -218,8 +218,10 @@ export class ConsoleApi {
     const { feeds } = this.context;
     // Numbers seen from another run of pnpm dev say nothing of this one's: then everything kept.
     const sameRun = (query.get("boot") ?? feeds.boot) === feeds.boot;
-    const afterInvocations = sameRun ? seqParam(query, "invocations") : 0;
-    const afterLogs = sameRun ? seqParam(query, "logs") : 0;
+    const invocations = seqParam(query, "invocations");
+    const logs = seqParam(query, "logs");
+    const afterInvocations = sameRun ? invocations : 0;
+    const afterLogs = sameRun ? logs : 0;
     return {
       status: 200,
       headers: {

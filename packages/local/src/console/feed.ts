@@ -128,13 +128,13 @@ export class InvocationFeed {
             ...(result.functionError && typeof payload?.errorType === "string"
               ? { errorType: payload.errorType }
               : {}),
-            // KeptInvocation within the size shown, as the event is: a window of large responses or logs
+            // Kept within the size shown, as the event is: a window of large responses or logs
             // would otherwise hold gigabytes.
             response: keptResponse(result.payload),
             logs: keptLogs(result.logs),
           }
         : { logs: [] }),
-      // KeptInvocation only up to the size shown: a window of 500 six-megabyte events would be 3 GB.
+      // Kept only up to the size shown: a window of 500 six-megabyte events would be 3 GB.
       eventJson:
         report.eventJson.length > MAX_SHOWN_PAYLOAD_BYTES ? tooLarge(report.eventJson) : report.eventJson,
     });

@@ -8,7 +8,12 @@ import {
   DescribeAlarmsCommand,
   GetMetricStatisticsCommand,
 } from "@aws-sdk/client-cloudwatch";
-import { type AttributeValue, DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { MotoClientConfig } from "../gateway/moto-link.ts";
 import { ADMIN_CREDENTIALS } from "../identity.ts";
@@ -70,6 +75,7 @@ const isKeyValue = (value: unknown) => {
   );
 };
 
+/** A page token back to a key: a JSON object of `{S}` or `{N}` values, as DynamoDB hands one out. */
 export function fromRowsToken(token: string): Record<string, AttributeValue> {
   try {
     const key = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as unknown;
@@ -87,6 +93,18 @@ export function fromRowsToken(token: string): Record<string, AttributeValue> {
   throw new ConsoleInputError(BAD_TOKEN);
 }
 
+/**
+ * Whether a key is of the table (`keys`: its key attributes, name → S or N): exactly those
+ * attributes, each of its type. moto fails a scan from any other key with an internal error
+ * rather than DynamoDB's ValidationException, so it is checked here.
+ */
+export function isKeyOf(key: Record<string, AttributeValue>, keys: ReadonlyMap<string, string>): boolean {
+  const entries = Object.entries(key);
+  return (
+    entries.length === keys.size && entries.every(([name, value]) => keys.get(name) === Object.keys(value)[0])
+  );
+}
+
 /** CloudWatch's comparison operators, as a reader writes them. */
 const COMPARISONS: Record<string, string> = {
   GreaterThanOrEqualToThreshold: "≥",
@@ -101,6 +119,7 @@ export class ConsoleReads {
   private readonly dynamodb: DynamoDBClient;
   private readonly cloudwatch: CloudWatchClient;
   private uploader?: S3Client;
+  private readonly keys = new Map<string, ReadonlyMap<string, string>>();
 
   constructor(
     private readonly moto: MotoClientConfig,
@@ -163,19 +182,11 @@ export class ConsoleReads {
   }
 
   async rows(table: string, token?: string): Promise<RowsPage> {
-    const page = await this.dynamodb
-      .send(
-        new ScanCommand({
-          TableName: table,
-          Limit: 25,
-          ...(token ? { ExclusiveStartKey: fromRowsToken(token) } : {}),
-        }),
-      )
-      .catch((error: Error) => {
-        // A well-formed key of attributes the table does not have: DynamoDB's ValidationException.
-        if (token && error.name === "ValidationException") throw new ConsoleInputError(BAD_TOKEN);
-        throw error;
-      });
+    const start = token ? fromRowsToken(token) : undefined;
+    if (start && !isKeyOf(start, await this.keyOf(table))) throw new ConsoleInputError(BAD_TOKEN);
+    const page = await this.dynamodb.send(
+      new ScanCommand({ TableName: table, Limit: 25, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     return {
       table,
       rows: (page.Items ?? []).map((item) =>
@@ -183,6 +194,22 @@ export class ConsoleReads {
       ),
       ...(page.LastEvaluatedKey ? { nextToken: rowsToken(page.LastEvaluatedKey) } : {}),
     };
+  }
+
+  /** A table's key attributes and their types (name → S or N), asked of the table once. */
+  private async keyOf(table: string): Promise<ReadonlyMap<string, string>> {
+    let key = this.keys.get(table);
+    if (!key) {
+      const { Table } = await this.dynamodb.send(new DescribeTableCommand({ TableName: table }));
+      const types = new Map(
+        (Table?.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]),
+      );
+      key = new Map(
+        (Table?.KeySchema ?? []).map((k) => [k.AttributeName ?? "", types.get(k.AttributeName) ?? ""]),
+      );
+      this.keys.set(table, key);
+    }
+    return key;
   }
 
   /** One metric's statistic per minute over the last hour, oldest first. */

@@ -70,6 +70,7 @@ describe("the console in a real browser", function () {
   let stackDir: string;
   let dataRoot: string;
   let base: string;
+  let options: Parameters<typeof startDev>[0];
   const lines: string[] = [];
 
   before(async function () {
@@ -80,7 +81,7 @@ describe("the console in a real browser", function () {
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
     stackDir = join(outdir, "stacks", "lambdaform-dev");
     dataRoot = mkdtempSync(join(tmpdir(), "lf-console-data-"));
-    dev = await startDev({
+    options = {
       stage: "dev",
       stackDir,
       dataDir: join(dataRoot, "dev", "dev"),
@@ -91,7 +92,8 @@ describe("the console in a real browser", function () {
       progress: (line) => lines.push(line),
       functionLog: (name, line) => lines.push(`[${name}] ${line}`),
       hooks: { schedules: false },
-    });
+    };
+    dev = await startDev(options);
     base = `${dev.gateway.endpoint}/_lambdaform/`;
     browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -107,6 +109,12 @@ describe("the console in a real browser", function () {
   const show = async (section: string) => {
     await page.click(`nav a[href="#/${section}"]`);
     await page.waitForSelector(`main[data-section="${section}"]`);
+  };
+  /** Uploads a file from the Data section's form, as a user picks one. */
+  const upload = async (name: string, content: string) => {
+    await show("data");
+    await page.setInputFiles("#upload-file", { name, mimeType: "text/plain", buffer: Buffer.from(content) });
+    await page.click("form button[type=submit]");
   };
   const shoot = (section: string) => page.screenshot({ path: join(SHOTS, `${section}.png`), fullPage: true });
 
@@ -128,13 +136,7 @@ describe("the console in a real browser", function () {
   });
 
   it("uploads a file through the page, and shows the processor's invocation within 500 ms and then its row", async () => {
-    await show("data");
-    await page.setInputFiles("#upload-file", {
-      name: "from-console.txt",
-      mimeType: "text/plain",
-      buffer: Buffer.from("hello from the console\n"),
-    });
-    await page.click("form button[type=submit]");
+    await upload("from-console.txt", "hello from the console\n");
     await page.waitForSelector("text=Uploaded uploads/from-console.txt");
     await show("invocations");
     const row = await page.waitForSelector('#invocations tr[data-function="s3-processor"][data-origin="s3"]');
@@ -193,13 +195,7 @@ describe("the console in a real browser", function () {
     // Prepare: the processor's role loses its PutItem statement, so the upload's event fails its retries.
     const copyDir = stackWithoutStatement(stackDir, "WriteFileLog");
     await dev?.redeploy(copyDir);
-    await show("data");
-    await page.setInputFiles("#upload-file", {
-      name: "redrive-me.txt",
-      mimeType: "text/plain",
-      buffer: Buffer.from("x"),
-    });
-    await page.click("form button[type=submit]");
+    await upload("redrive-me.txt", "x");
     await show("dlq");
     const letter = await page.waitForSelector('table[data-queue$="s3-processor-dlq"] tbody tr', {
       timeout: 30_000,
@@ -310,5 +306,22 @@ describe("the console in a real browser", function () {
       const problems = (await page.evaluate(AUDIT)) as string[];
       expect(problems, section).to.deep.equal([]);
     }
+  });
+
+  it("starts its list afresh when pnpm dev restarts under an open page, and shows the new run's invocations", async () => {
+    await show("invocations");
+    const rows = () => page.$$eval("#invocations tbody tr", (trs) => trs.length);
+    expect(await rows()).to.be.above(1);
+    // Act: pnpm dev stops and starts again on its port; the open page reconnects by itself.
+    await dev?.stop();
+    dev = await startDev(options);
+    await fetch(`${dev.gateway.endpoint}/prod/hello`);
+    // Assess: the one invocation of the new run, alone (its number, 1, is below all the old run's).
+    const deadline = Date.now() + 20_000;
+    while ((await rows()) !== 1) {
+      if (Date.now() > deadline) expect.fail(`the page still lists ${await rows()} invocations`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await page.getAttribute("#invocations tbody tr", "data-function")).to.equal("hello-api");
   });
 });

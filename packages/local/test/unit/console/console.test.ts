@@ -210,6 +210,7 @@ describe("console API over HTTP", function () {
     const cases: Array<[Promise<Response>, string]> = [
       [fetch(url("api/invocations?after=abc")), "after:"],
       [fetch(url("api/stream?logs=-1")), "logs:"],
+      [fetch(url("api/stream?boot=0123abcd&invocations=abc")), "invocations:"],
       [fetch(url("api/rows?token=not-a-token")), "token:"],
       // JSON, but not a table's key: each value one {S} or {N}, as DynamoDB's own LastEvaluatedKey.
       [fetch(url(`api/rows?token=${token({ id: 1 })}`)), "token:"],
