@@ -119,8 +119,9 @@ export type InvocationSink = (report: InvocationReport) => void;
  * `invoke` for any other.
  */
 export function originOfEvent(eventJson: string): InvocationOrigin {
-  // Cheap prefixes first: every API Gateway event is made from one template, S3's and EventBridge's
-  // from their generators; a direct invoke may carry any JSON, so it is parsed only when it looks so.
+  // Substring tests, not a parse, on every invocation's hot path: API Gateway's events are made from
+  // one template, S3's and EventBridge's by their generators. A direct invoke whose JSON happens to
+  // carry the same keys is shown as that trigger.
   if (eventJson.includes('"httpMethod"') && eventJson.includes('"requestContext"')) return "api";
   if (eventJson.includes('"aws:s3"')) return "s3";
   if (eventJson.includes('"Scheduled Event"') && eventJson.includes('"aws.events"')) return "schedule";
