@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { AsyncSettings } from "../stack/read-stack.ts";
 import { type FailureDestination, type InvocationRecord, SQS_MAX_MESSAGE_BYTES } from "./dead-letters.ts";
 import type { EventQueue } from "./event-queue.ts";
+import { fitRecord, invocationRecord } from "./invocation-record.ts";
 import { ThrottledError } from "./pool.ts";
 import type { AsyncMetricName, InvocationResult, RuntimeEvent, RuntimeEventSink } from "./types.ts";
 
@@ -211,32 +212,17 @@ export class AsyncInvocations {
     // Lambda counts every event that ends without a successful run as dropped, also when its record
     // then reaches the on-failure destination.
     this.count("AsyncEventsDropped");
-    const record = this.record(requestId, event, condition, attempts, results.at(-1));
+    const record = invocationRecord({
+      requestId,
+      functionArn: this.options.functionArn,
+      event,
+      condition,
+      attempts,
+      last: results.at(-1),
+      now: this.now(),
+    });
     const { status, ...delivered } = await this.deliver(record);
     return { requestId, status, attempts, results, ...delivered };
-  }
-
-  /** The documented invocation record of an event that ended without a successful run. */
-  private record(
-    requestId: string,
-    event: unknown,
-    condition: InvocationRecord["requestContext"]["condition"],
-    attempts: number,
-    last: InvocationResult | undefined,
-  ): InvocationRecord {
-    return {
-      version: "1.0",
-      timestamp: new Date(this.now()).toISOString(),
-      requestContext: {
-        requestId,
-        functionArn: `${this.options.functionArn}:$LATEST`,
-        condition,
-        approximateInvokeCount: attempts,
-      },
-      requestPayload: event,
-      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
-      responsePayload: last?.payload ?? null,
-    };
   }
 
   /**
@@ -252,7 +238,17 @@ export class AsyncInvocations {
     const queueName = onFailure.queueName;
     const requestId = record.requestContext.requestId;
     try {
-      const sent = await this.fit(destination, queueName, record);
+      const limit = (await destination.maxRecordBytes?.(queueName)) ?? SQS_MAX_MESSAGE_BYTES;
+      const sent = fitRecord(record, limit);
+      if (sent.payloadsDropped)
+        this.notice(
+          "warn",
+          "RecordPayloadDropped",
+          requestId,
+          `its record (${sent.bytes} bytes) is over the maximum message size of ${queueName} (${limit} bytes): ` +
+            "sent without requestPayload and responsePayload, as Lambda sends it",
+          queueName,
+        );
       await destination.deliver(queueName, sent.record);
       return {
         status: "failed",
@@ -275,33 +271,5 @@ export class AsyncInvocations {
       );
       return { status: "dropped", reason };
     }
-  }
-
-  /**
-   * The record as Lambda sends it to a queue: whole when it fits the queue's message size, else
-   * without its request and response payloads.
-   *
-   * @throws when even the record without its payloads does not fit.
-   */
-  private async fit(
-    destination: FailureDestination,
-    queueName: string,
-    record: InvocationRecord,
-  ): Promise<{ record: InvocationRecord; payloadsDropped: boolean }> {
-    const limit = (await destination.maxRecordBytes?.(queueName)) ?? SQS_MAX_MESSAGE_BYTES;
-    const bytes = Buffer.byteLength(JSON.stringify(record));
-    if (bytes <= limit) return { record, payloadsDropped: false };
-    const { requestPayload: _request, responsePayload: _response, ...bare } = record;
-    if (Buffer.byteLength(JSON.stringify(bare)) > limit)
-      throw new Error(`the record is larger than the queue's maximum message size (${limit} bytes)`);
-    this.notice(
-      "warn",
-      "RecordPayloadDropped",
-      record.requestContext.requestId,
-      `its record (${bytes} bytes) is over the maximum message size of ${queueName} (${limit} bytes): ` +
-        "sent without requestPayload and responsePayload, as Lambda sends it",
-      queueName,
-    );
-    return { record: bare, payloadsDropped: true };
   }
 }
