@@ -1,7 +1,8 @@
 /**
  * One function run as Lambda runs it. Every way of invoking it goes through one `invoke` on one
  * pool of environments, so concurrency, closing and draining cover them all; the event queue's
- * rules, which need nothing but that `invoke`, are in async-invocations.ts.
+ * rules, which need nothing but that `invoke`, are in async-invocations.ts; how an environment is
+ * started and one invocation is run in it, in function-environments.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { FunctionSpec } from "../stack/read-stack.ts";
@@ -13,13 +14,12 @@ import {
   type Resumed,
 } from "./async-invocations.ts";
 import type { FailureDestination } from "./dead-letters.ts";
-import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import type { ExecutionEnvironment } from "./environment.ts";
 import type { EventQueue } from "./event-queue.ts";
+import { FunctionEnvironments } from "./function-environments.ts";
 import type { PausableTimer } from "./pausable-timer.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
-import { type Code, EnvironmentPool, ThrottledError } from "./pool.ts";
-import { type FramedOutcome, frameInvocation } from "./report.ts";
-import { StackTraceMapper } from "./source-maps.ts";
+import { EnvironmentPool, ThrottledError } from "./pool.ts";
 import {
   type AsyncMetricName,
   type InvocationOrigin,
@@ -86,14 +86,23 @@ export class FunctionRuntime {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly pool: EnvironmentPool;
   private readonly events: AsyncInvocations;
+  private readonly envs: FunctionEnvironments;
 
   constructor(readonly options: FunctionRuntimeOptions) {
+    this.envs = new FunctionEnvironments({
+      spec: options.spec,
+      arn: this.arn,
+      region: options.region,
+      extraEnv: options.extraEnv,
+      ...(options.onLog ? { onLog: options.onLog } : {}),
+      ...(options.pauses ? { pauses: options.pauses } : {}),
+    });
     this.pool = new EnvironmentPool(
       {
         functionName: options.spec.name,
         limit: options.spec.reservedConcurrency ?? options.defaultConcurrency,
         throttle: options.spec.reservedConcurrency !== undefined,
-        start: (code) => this.startEnvironment(code),
+        start: (code) => this.envs.start(code),
       },
       options.taskRoot,
     );
@@ -143,88 +152,6 @@ export class FunctionRuntime {
     return this.pool.size;
   }
 
-  private environmentVariables(taskRoot: string, logStreamName: string): Record<string, string> {
-    const { spec, region } = this.options;
-    return {
-      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      LANG: "en_US.UTF-8",
-      TZ: ":UTC",
-      ...spec.environment,
-      ...this.options.extraEnv,
-      // Lambda's reserved variables: the function's own configuration cannot change them.
-      AWS_REGION: region,
-      AWS_DEFAULT_REGION: region,
-      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
-      AWS_LAMBDA_FUNCTION_NAME: spec.name,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
-      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
-      LAMBDA_TASK_ROOT: taskRoot,
-      LAMBDA_RUNTIME_DIR: taskRoot,
-      _HANDLER: spec.handler,
-    };
-  }
-
-  /** Starts an environment running `code`: the function's variables and the context's fixed part. */
-  private startEnvironment(code: Code): Promise<ExecutionEnvironment> {
-    const logStreamName = newLogStreamName();
-    return ExecutionEnvironment.start({
-      spec: this.spec,
-      taskRoot: code.taskRoot,
-      generation: code.generation,
-      env: this.environmentVariables(code.taskRoot, logStreamName),
-      logStreamName,
-      context: {
-        functionName: this.spec.name,
-        functionVersion: "$LATEST",
-        invokedFunctionArn: this.arn,
-        memoryLimitInMB: String(this.spec.memoryMb),
-        logGroupName: `/aws/lambda/${this.spec.name}`,
-        logStreamName,
-      },
-      onLog: this.options.onLog,
-      traces: this.traces(code.taskRoot),
-      pauses: this.options.pauses?.watches(this.spec) ? this.options.pauses : undefined,
-    });
-  }
-
-  private readonly mappers = new Map<string, StackTraceMapper>();
-
-  /** One mapper per code, its source map read once. */
-  private traces(taskRoot: string): StackTraceMapper {
-    let mapper = this.mappers.get(taskRoot);
-    if (!mapper) {
-      mapper = new StackTraceMapper(taskRoot);
-      this.mappers.set(taskRoot, mapper);
-    }
-    return mapper;
-  }
-
-  private frame(
-    requestId: string,
-    env: ExecutionEnvironment,
-    cold: boolean,
-    outcome: FramedOutcome,
-  ): InvocationResult {
-    const result = frameInvocation({
-      requestId,
-      functionName: this.spec.name,
-      memoryMb: this.spec.memoryMb,
-      initDurationMs: cold ? env.initDurationMs : undefined,
-      outcome,
-    });
-    // START and the function's own lines were logged as they happened; END and REPORT close it.
-    const onLog = this.options.onLog;
-    if (onLog) {
-      const { logs } = result;
-      onLog(logs[logs.length - 2] ?? "", env.logMeta);
-      onLog(logs[logs.length - 1] ?? "", env.logMeta);
-    }
-    return result;
-  }
-
   /**
    * A synchronous (RequestResponse) invocation. Resolves with the result, also when the function
    * failed (`functionError: "Unhandled"`); rejects only with {@link ThrottledError}.
@@ -255,7 +182,7 @@ export class FunctionRuntime {
     this.metric("ConcurrentExecutions", this.pool.busy);
     options.onEnvironment?.(env);
     try {
-      const result = await this.runIn(env, cold, requestId, eventJson);
+      const result = await this.envs.run(env, cold, requestId, eventJson);
       const ended = new Date();
       this.metric("Invocations", 1, ended);
       this.metric("Errors", result.functionError ? 1 : 0, ended);
@@ -304,36 +231,6 @@ export class FunctionRuntime {
     } catch {
       // A sink that throws must not end the invocation it reports on.
     }
-  }
-
-  private async runIn(
-    env: ExecutionEnvironment,
-    cold: boolean,
-    requestId: string,
-    eventJson: string,
-  ): Promise<InvocationResult> {
-    const meta = env.logMeta;
-    const initLines = cold ? env.drainLines() : [];
-    this.options.onLog?.(`START RequestId: ${requestId} Version: $LATEST`, meta);
-    const initError = env.failedInit;
-    if (initError) {
-      await env.kill();
-      return this.frame(requestId, env, cold, {
-        ok: false,
-        error: initError,
-        durationMs: 0,
-        maxMemoryBytes: 0,
-        fatal: true,
-        lines: initLines,
-      });
-    }
-    const outcome = await env.invoke(eventJson, requestId, this.spec.timeoutSeconds * 1000);
-    return this.frame(
-      requestId,
-      env,
-      cold,
-      initLines.length > 0 ? { ...outcome, lines: [...initLines, ...outcome.lines] } : outcome,
-    );
   }
 
   /**

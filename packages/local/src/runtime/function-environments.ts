@@ -1,0 +1,138 @@
+/**
+ * A function's execution environments, as its runtime starts and uses them: the variables and the
+ * context's fixed part Lambda gives each, one stack-trace mapper per code, and one invocation in one
+ * environment framed as Lambda logs it (START, the function's lines, END and REPORT).
+ */
+import type { FunctionSpec } from "../stack/read-stack.ts";
+import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import type { PauseMonitor } from "./pause-monitor.ts";
+import type { Code } from "./pool.ts";
+import { type FramedOutcome, frameInvocation } from "./report.ts";
+import { StackTraceMapper } from "./source-maps.ts";
+import type { InvocationResult, LogSink } from "./types.ts";
+
+export interface FunctionEnvironmentsOptions {
+  readonly spec: FunctionSpec;
+  readonly arn: string;
+  readonly region: string;
+  /** Variables added to the function's own: endpoints and credentials. */
+  readonly extraEnv: Readonly<Record<string, string>>;
+  readonly onLog?: LogSink;
+  readonly pauses?: PauseMonitor;
+}
+
+export class FunctionEnvironments {
+  constructor(private readonly options: FunctionEnvironmentsOptions) {}
+
+  private environmentVariables(taskRoot: string, logStreamName: string): Record<string, string> {
+    const { spec, region } = this.options;
+    return {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      LANG: "en_US.UTF-8",
+      TZ: ":UTC",
+      ...spec.environment,
+      ...this.options.extraEnv,
+      // Lambda's reserved variables: the function's own configuration cannot change them.
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      AWS_LAMBDA_FUNCTION_NAME: spec.name,
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+      LAMBDA_TASK_ROOT: taskRoot,
+      LAMBDA_RUNTIME_DIR: taskRoot,
+      _HANDLER: spec.handler,
+    };
+  }
+
+  /** Starts an environment running `code`: the function's variables and the context's fixed part. */
+  start(code: Code): Promise<ExecutionEnvironment> {
+    const logStreamName = newLogStreamName();
+    return ExecutionEnvironment.start({
+      spec: this.options.spec,
+      taskRoot: code.taskRoot,
+      generation: code.generation,
+      env: this.environmentVariables(code.taskRoot, logStreamName),
+      logStreamName,
+      context: {
+        functionName: this.options.spec.name,
+        functionVersion: "$LATEST",
+        invokedFunctionArn: this.options.arn,
+        memoryLimitInMB: String(this.options.spec.memoryMb),
+        logGroupName: `/aws/lambda/${this.options.spec.name}`,
+        logStreamName,
+      },
+      onLog: this.options.onLog,
+      traces: this.traces(code.taskRoot),
+      pauses: this.options.pauses?.watches(this.options.spec) ? this.options.pauses : undefined,
+    });
+  }
+
+  private readonly mappers = new Map<string, StackTraceMapper>();
+
+  /** One mapper per code, its source map read once. */
+  private traces(taskRoot: string): StackTraceMapper {
+    let mapper = this.mappers.get(taskRoot);
+    if (!mapper) {
+      mapper = new StackTraceMapper(taskRoot);
+      this.mappers.set(taskRoot, mapper);
+    }
+    return mapper;
+  }
+
+  private frame(
+    requestId: string,
+    env: ExecutionEnvironment,
+    cold: boolean,
+    outcome: FramedOutcome,
+  ): InvocationResult {
+    const result = frameInvocation({
+      requestId,
+      functionName: this.options.spec.name,
+      memoryMb: this.options.spec.memoryMb,
+      initDurationMs: cold ? env.initDurationMs : undefined,
+      outcome,
+    });
+    // START and the function's own lines were logged as they happened; END and REPORT close it.
+    const onLog = this.options.onLog;
+    if (onLog) {
+      const { logs } = result;
+      onLog(logs[logs.length - 2] ?? "", env.logMeta);
+      onLog(logs[logs.length - 1] ?? "", env.logMeta);
+    }
+    return result;
+  }
+
+  async run(
+    env: ExecutionEnvironment,
+    cold: boolean,
+    requestId: string,
+    eventJson: string,
+  ): Promise<InvocationResult> {
+    const meta = env.logMeta;
+    const initLines = cold ? env.drainLines() : [];
+    this.options.onLog?.(`START RequestId: ${requestId} Version: $LATEST`, meta);
+    const initError = env.failedInit;
+    if (initError) {
+      await env.kill();
+      return this.frame(requestId, env, cold, {
+        ok: false,
+        error: initError,
+        durationMs: 0,
+        maxMemoryBytes: 0,
+        fatal: true,
+        lines: initLines,
+      });
+    }
+    const outcome = await env.invoke(eventJson, requestId, this.options.spec.timeoutSeconds * 1000);
+    return this.frame(
+      requestId,
+      env,
+      cold,
+      initLines.length > 0 ? { ...outcome, lines: [...initLines, ...outcome.lines] } : outcome,
+    );
+  }
+}
