@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { FunctionSpec } from "../stack/read-stack.ts";
-import { LogRing } from "./log-ring.ts";
-import { PausableTimer } from "./pausable-timer.ts";
+import { EnvironmentLog } from "./environment-log.ts";
+import { heapLimits, RESPONSE_TOO_LARGE, responseTooLarge } from "./lambda-limits.ts";
+import { EnvironmentClock, type PausableTimer } from "./pausable-timer.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import type { StackTraceMapper } from "./source-maps.ts";
 import type { LambdaError, LogSink } from "./types.ts";
@@ -14,23 +14,6 @@ const INIT_TIMEOUT_MS = 10_000;
  * often, so a slow function's lines show as they are written; a quick one's come with its result.
  */
 export const LIVE_LOG_INTERVAL_MS = 100;
-
-/**
- * The largest response a synchronous invocation returns: "6 MB", which Lambda enforces as
- * 6,291,556 bytes of the response's JSON (the figure its error names). Over it, the invocation
- * fails with `Function.ResponseSizeTooLarge`.
- */
-export const MAX_RESPONSE_BYTES = 6_291_556;
-
-/** Lambda's error for a response over {@link MAX_RESPONSE_BYTES}, as Invoke returns it. */
-export const RESPONSE_TOO_LARGE: LambdaError = {
-  errorType: "Function.ResponseSizeTooLarge",
-  errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
-  trace: [],
-};
-/** Slots of the clock shared with the worker. */
-const DEADLINE = 0;
-const PAUSED_SINCE = 1;
 
 /** What one invocation of an environment produced, before the logs are framed. */
 export interface RawOutcome {
@@ -82,28 +65,6 @@ type Message =
     };
 
 /**
- * V8 heap limits for a function's memory size, as Lambda's Node.js runtime bootstrap sets them:
- * a tenth of the memory is "new space", run with `--max-semi-space-size` of half of it, and the
- * rest is `--max-old-space-size`. V8's young generation is three semi-spaces. Without this cap
- * each worker's young generation grows to V8's default (48 MB), so ten warm environments held
- * hundreds of MB more than Lambda would give them.
- */
-export function heapLimits(memoryMb: number): {
-  maxYoungGenerationSizeMb: number;
-  maxOldGenerationSizeMb: number;
-} {
-  const newSpace = Math.floor(memoryMb / 10);
-  const semiSpace = Math.max(1, Math.floor(newSpace / 2));
-  return { maxYoungGenerationSizeMb: 3 * semiSpace, maxOldGenerationSizeMb: memoryMb - newSpace };
-}
-
-/** A log stream name as Lambda makes them: `YYYY/MM/DD/[$LATEST]<32 hex>`, one per environment. */
-export function newLogStreamName(now = new Date()): string {
-  const day = now.toISOString().slice(0, 10).replace(/-/g, "/");
-  return `${day}/[$LATEST]${randomBytes(16).toString("hex")}`;
-}
-
-/**
  * One Lambda execution environment: a worker thread with the function's environment variables and
  * a heap limit of its memory size. Module scope stays warm between invocations; a timeout, a crash,
  * `process.exit` or running out of memory ends it, and the next invocation gets a fresh one.
@@ -114,7 +75,6 @@ export class ExecutionEnvironment {
   initDurationMs = 0;
   private readonly worker: Worker;
   private dead = false;
-  private lines: string[] = [];
   private pending?: {
     resolve: (outcome: RawOutcome) => void;
     id: number;
@@ -122,23 +82,15 @@ export class ExecutionEnvironment {
     started: number;
     timer: PausableTimer;
   };
-  /** Timers that stop while a debugger holds this environment paused. */
-  private readonly timers = new Set<PausableTimer>();
-  private paused = false;
-  /**
-   * The invocation's deadline and when a debugger paused the thread (0 while it runs), shared with
-   * the worker so `getRemainingTimeInMillis()` never counts a pause, even in the moment after a
-   * resume before the host hears of it.
-   */
-  private readonly clock = new Float64Array(new SharedArrayBuffer(16));
-  /** The function's log lines, as the worker writes them (see log-ring.ts). */
-  private readonly logs = new LogRing();
+  /** This environment's clock: its timers and the deadline the worker reads stop at a breakpoint. */
+  private readonly clock = new EnvironmentClock();
+  /** The function's log output, as the worker writes it (see environment-log.ts). */
+  private readonly output: EnvironmentLog;
   /** Reads the log ring while an init or invocation runs long (see {@link LIVE_LOG_INTERVAL_MS}). */
   private live?: NodeJS.Timeout;
   private initializing = true;
   /** What each log line of this environment is sent to `onLog` with. */
   readonly logMeta: { readonly functionName: string; readonly logStreamName: string };
-  private readonly logText = (text: string) => this.log(text);
   private nextId = 1;
   private peakBytes = 0;
   private initError?: LambdaError;
@@ -147,13 +99,14 @@ export class ExecutionEnvironment {
     this.logStreamName = options.logStreamName;
     this.generation = options.generation;
     this.logMeta = { functionName: options.spec.name, logStreamName: options.logStreamName };
+    this.output = new EnvironmentLog(this.logMeta, options.onLog, options.traces);
     this.worker = new Worker(BOOTSTRAP, {
       workerData: {
         taskRoot: options.taskRoot,
         handler: options.spec.handler,
         context: options.context,
-        clock: this.clock,
-        logs: this.logs.buffer,
+        clock: this.clock.shared,
+        logs: this.output.ring.buffer,
       },
       env: { ...options.env },
       resourceLimits: heapLimits(options.spec.memoryMb),
@@ -192,7 +145,7 @@ export class ExecutionEnvironment {
       });
       env.worker.on("message", (message: Message) => {
         // Every line the worker wrote before this message comes first.
-        env.readLogs(message.type === "drain");
+        env.output.read(message.type === "drain");
         if (message.type === "ready" || message.type === "init-error") {
           env.initializing = false;
           env.release(timer);
@@ -233,9 +186,7 @@ export class ExecutionEnvironment {
 
   /** Takes the lines logged during init, so they go into the first invocation's log. */
   drainLines(): string[] {
-    const lines = this.lines;
-    this.lines = [];
-    return lines;
+    return this.output.take();
   }
 
   /** Runs one invocation; never rejects. */
@@ -248,19 +199,10 @@ export class ExecutionEnvironment {
       this.pending = { resolve, id, requestId, started, timer };
       // Only what changes per invocation crosses the thread boundary; the rest of the context
       // went to the worker once, at start.
-      this.clock[DEADLINE] = Date.now() + timeoutMs;
-      this.clock[PAUSED_SINCE] = 0;
+      this.clock.deadline(timeoutMs);
       this.worker.postMessage({ id, requestId, eventJson });
       this.readLogsWhileBusy();
     });
-  }
-
-  /**
-   * Reads what the worker logged so far: each line goes to `lines` and `onLog`, in order. `wake`
-   * when the worker asked for room (a `drain` message): it waits until it is told.
-   */
-  private readLogs(wake = false): void {
-    if (wake || this.logs.pending) this.logs.drain(this.logText, wake);
   }
 
   /** Arms (or re-arms) the timer that reads the log ring while an init or invocation runs long. */
@@ -271,7 +213,7 @@ export class ExecutionEnvironment {
     }
     this.live = setTimeout(() => {
       if (this.dead || (!this.pending && !this.initializing)) return;
-      this.readLogs();
+      this.output.read();
       this.live?.refresh();
     }, LIVE_LOG_INTERVAL_MS);
     this.live.unref();
@@ -279,39 +221,23 @@ export class ExecutionEnvironment {
 
   /** A timeout on this environment's clock: it stops while a debugger holds the environment paused. */
   timer(ms: number, onFire: () => void): PausableTimer {
-    const timer = new PausableTimer(
-      ms,
-      () => {
-        this.timers.delete(timer);
-        onFire();
-      },
-      this.paused,
-    );
-    this.timers.add(timer);
-    return timer;
+    return this.clock.timer(ms, onFire);
   }
 
   release(timer: PausableTimer): void {
-    timer.clear();
-    this.timers.delete(timer);
+    this.clock.release(timer);
   }
 
   /** A debugger paused this environment's thread (at a breakpoint): its clocks stop. */
   pause(): void {
     // What it logged before the breakpoint shows now, not after the debugger lets it go.
-    this.readLogs();
-    this.paused = true;
-    this.clock[PAUSED_SINCE] = Date.now();
-    for (const timer of this.timers) timer.pause();
+    this.output.read();
+    this.clock.pause();
   }
 
   /** The debugger let it run again: its clocks go on. */
   resume(): void {
-    this.paused = false;
-    const since = this.clock[PAUSED_SINCE] ?? 0;
-    if (since > 0) this.clock[DEADLINE] = (this.clock[DEADLINE] ?? 0) + (Date.now() - since);
-    this.clock[PAUSED_SINCE] = 0;
-    for (const timer of this.timers) timer.resume();
+    this.clock.resume();
   }
 
   /** The worker's thread id, as the inspector names the worker. */
@@ -325,36 +251,14 @@ export class ExecutionEnvironment {
     await this.worker.terminate();
   }
 
-  /** One write of the function's output: each of its lines (empty ones aside) is a log line. */
-  private log(text: string): void {
-    const newline = text.indexOf("\n");
-    // Most writes are one line and its newline.
-    if (newline === -1) this.line(text);
-    else if (newline === text.length - 1) this.line(text.slice(0, -1));
-    else for (const raw of text.split("\n")) this.line(raw);
-  }
-
-  private line(raw: string): void {
-    if (raw === "") return;
-    const line = this.options.traces ? this.options.traces.mapText(raw) : raw;
-    this.lines.push(line);
-    this.options.onLog?.(line, this.logMeta);
-  }
-
   private onMessage(message: Message): void {
-    this.readLogs();
+    this.output.read();
     if (message.type === "result" && this.pending?.id === message.id) {
       this.peakBytes = Math.max(this.peakBytes, message.memoryBytes);
-      const json = message.payloadJson ?? "";
-      // A UTF-16 unit is at most 3 bytes of UTF-8: most responses need no count.
-      if (
-        message.ok &&
-        json.length * 3 > MAX_RESPONSE_BYTES &&
-        Buffer.byteLength(json) > MAX_RESPONSE_BYTES
-      ) {
+      if (message.ok && responseTooLarge(message.payloadJson ?? "")) {
         // The Runtime API refuses the response (HTTP 413); the runtime says so in the function's
         // log, and the environment stays warm.
-        this.log(
+        this.output.write(
           `${new Date().toISOString()}\t${this.pending.requestId}\tERROR\tLAMBDA_RUNTIME Failed to post handler success response. Http response code: 413.`,
         );
         this.finish({ ok: false, error: RESPONSE_TOO_LARGE, durationMs: message.durationMs, fatal: false });
@@ -392,7 +296,7 @@ export class ExecutionEnvironment {
 
   private fatal(error: LambdaError): void {
     // The lines it wrote before it died are in the ring still.
-    this.readLogs();
+    this.output.read();
     this.dead = true;
     clearTimeout(this.live);
     this.finish({ ok: false, error, fatal: true });
@@ -402,9 +306,9 @@ export class ExecutionEnvironment {
   private onTimeout(): void {
     const pending = this.pending;
     if (!pending) return;
-    this.readLogs();
+    this.output.read();
     const message = `Task timed out after ${this.options.spec.timeoutSeconds.toFixed(2)} seconds`;
-    this.log(`${new Date().toISOString()} ${pending.requestId} ${message}`);
+    this.output.write(`${new Date().toISOString()} ${pending.requestId} ${message}`);
     this.fatal({ errorType: "Sandbox.Timedout", errorMessage: message, trace: [] });
   }
 
@@ -426,7 +330,7 @@ export class ExecutionEnvironment {
   }
 
   private onExit(code: number): void {
-    this.readLogs();
+    this.output.read();
     clearTimeout(this.live);
     const wasDead = this.dead;
     this.dead = true;

@@ -4,7 +4,8 @@
  * environment framed as Lambda logs it (START, the function's lines, END and REPORT).
  */
 import type { FunctionSpec } from "../stack/read-stack.ts";
-import { ExecutionEnvironment, newLogStreamName } from "./environment.ts";
+import { ExecutionEnvironment } from "./environment.ts";
+import { newLogStreamName } from "./lambda-limits.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import type { Code } from "./pool.ts";
 import { type FramedOutcome, frameInvocation } from "./report.ts";

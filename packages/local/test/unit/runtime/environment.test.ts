@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { heapLimits } from "../../../src/runtime/environment.ts";
+import { heapLimits } from "../../../src/runtime/lambda-limits.ts";
 import type { LocalRuntime } from "../../../src/runtime/local-runtime.ts";
 import { closeProbeRuntime, probe, probeRuntime, report } from "../../helpers.ts";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { DeployedApi } from "../../../src/dev/deployed.ts";
-import { MAX_RESPONSE_BYTES } from "../../../src/runtime/environment.ts";
+import { MAX_RESPONSE_BYTES } from "../../../src/runtime/lambda-limits.ts";
 import type { LocalRuntime } from "../../../src/runtime/local-runtime.ts";
 import { ApiGatewayServer } from "../../../src/sources/api-gateway/server.ts";
 import { fixtureRuntime } from "../../helpers.ts";
