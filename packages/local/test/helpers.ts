@@ -3,6 +3,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { DevOptions } from "../src/dev/dev.ts";
 import { LocalRuntime, type LocalRuntimeOptions } from "../src/runtime/local-runtime.ts";
 import type { InvocationResult } from "../src/runtime/types.ts";
 import { readStack } from "../src/stack/read-stack.ts";
@@ -145,4 +146,29 @@ export function stackWithoutStatement(stackDir: string, sid: string): string {
     doc.statement = doc.statement.filter((s) => s.sid !== sid);
   writeFileSync(file, JSON.stringify(json));
   return copyDir;
+}
+
+/**
+ * pnpm dev as the e2e tests start it: the dev stage on `port`, a kept data directory, enforced IAM,
+ * three seeded instances, schedules off; its output and the functions' lines into `lines` (or
+ * nowhere). A test spreads in what it does differently.
+ */
+export function devTestOptions(
+  stackDir: string,
+  dataDir: string,
+  port: number,
+  lines?: string[],
+): DevOptions {
+  return {
+    stage: "dev",
+    stackDir,
+    dataDir,
+    ephemeral: false,
+    port,
+    iam: "enforce",
+    instances: 3,
+    progress: lines ? (line) => lines.push(line) : () => {},
+    functionLog: lines ? (name, line) => lines.push(`[${name}] ${line}`) : () => {},
+    hooks: { schedules: false },
+  };
 }

@@ -18,7 +18,7 @@ import {
 import { expect } from "chai";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
-import { stackWithoutStatement } from "../helpers.ts";
+import { devTestOptions, stackWithoutStatement } from "../helpers.ts";
 
 /** Where the screenshots go: the repository's bench-results/console/ (the README shows them). */
 const SHOTS = fileURLToPath(new URL("../../../../bench-results/console/", import.meta.url));
@@ -81,18 +81,7 @@ describe("the console in a real browser", function () {
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
     stackDir = join(outdir, "stacks", "lambdaform-dev");
     dataRoot = mkdtempSync(join(tmpdir(), "lf-console-data-"));
-    options = {
-      stage: "dev",
-      stackDir,
-      dataDir: join(dataRoot, "dev", "dev"),
-      ephemeral: false,
-      port: await freePort(),
-      iam: "enforce",
-      instances: 3,
-      progress: (line) => lines.push(line),
-      functionLog: (name, line) => lines.push(`[${name}] ${line}`),
-      hooks: { schedules: false },
-    };
+    options = devTestOptions(stackDir, join(dataRoot, "dev", "dev"), await freePort(), lines);
     dev = await startDev(options);
     base = `${dev.gateway.endpoint}/_lambdaform/`;
     browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS] });

@@ -15,6 +15,7 @@ import {
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
 import { PauseMonitor } from "../../src/runtime/pause-monitor.ts";
+import { devTestOptions } from "../helpers.ts";
 import { DebuggerClient } from "../inspector.ts";
 
 const REPO = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -99,15 +100,7 @@ describe("pnpm dev as a dev loop", function () {
     monitor = new PauseMonitor(new Set(["hello-api"]), (line) => lines.push(line));
     client = new DebuggerClient();
     dev = await startDev({
-      stage: "dev",
-      stackDir,
-      dataDir: join(dataRoot, "dev", "dev"),
-      ephemeral: false,
-      port: await freePort(),
-      iam: "enforce",
-      instances: 3,
-      progress: (line) => lines.push(line),
-      functionLog: (name, line) => lines.push(`[${name}] ${line}`),
+      ...devTestOptions(stackDir, join(dataRoot, "dev", "dev"), await freePort(), lines),
       // Requests come back to back here; the stage's 50 req/s would answer some with 429.
       hooks: { schedules: false, apiThrottling: false },
       pauses: monitor,

@@ -29,7 +29,7 @@ import {
 } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
-import { stackWithoutStatement } from "../helpers.ts";
+import { devTestOptions, stackWithoutStatement } from "../helpers.ts";
 
 const CLI = fileURLToPath(new URL("../../bin/lambdaform.mjs", import.meta.url));
 
@@ -63,19 +63,7 @@ describe("pnpm dev: the whole system on moto", function () {
       sqs: new SQSClient({ ...admin, endpoint }),
     };
   };
-  const start = () =>
-    startDev({
-      stage: "dev",
-      stackDir,
-      dataDir,
-      ephemeral: false,
-      port,
-      iam: "enforce",
-      instances: 3,
-      progress: (line) => lines.push(line),
-      functionLog: (name, line) => lines.push(`[${name}] ${line}`),
-      hooks: { schedules: false },
-    });
+  const start = () => startDev(devTestOptions(stackDir, dataDir, port, lines));
   const bucket = () => dev?.current().deployed.buckets[0] ?? "";
   const table = () => dev?.current().deployed.tables[0] ?? "";
   const row = async (key: string) =>

@@ -13,6 +13,7 @@ import {
 } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
+import { devTestOptions } from "../helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: edits of synthesized Terraform JSON; the real plan checks them
 type Json = Record<string, any>;
@@ -37,18 +38,7 @@ describe("pnpm review on real plans of a deployed stack", function () {
     stackDir = join(outdir, "stacks", "lambdaform-dev");
     base = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
     dataDir = mkdtempSync(join(tmpdir(), "lf-review-plans-data-"));
-    dev = await startDev({
-      stage: "dev",
-      stackDir,
-      dataDir,
-      ephemeral: false,
-      port: await freePort(),
-      iam: "enforce",
-      instances: 0,
-      progress: () => {},
-      functionLog: () => {},
-      hooks: { schedules: false },
-    });
+    dev = await startDev({ ...devTestOptions(stackDir, dataDir, await freePort()), instances: 0 });
   });
 
   after(async () => {
