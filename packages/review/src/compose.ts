@@ -1,7 +1,9 @@
 import type { Traffic } from "@lambdaform/cost";
 import { checkBaseline } from "@lambdaform/infra/policy";
 import { costDelta, renderCostSection } from "./cost-delta.ts";
-import { constructPaths, iamReview, renderIamSection } from "./iam-synth.ts";
+import { renderIamSection } from "./iam-render.ts";
+import { iamReview } from "./iam-review.ts";
+import { constructPaths } from "./iam-symbols.ts";
 import type { ReviewInput } from "./inputs.ts";
 import { policySection } from "./policy-check.ts";
 import { labelsFor, type PlanLabel, type Provenance, renderComment } from "./render.ts";

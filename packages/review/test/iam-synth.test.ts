@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthesize } from "@lambdaform/infra";
 import { expect } from "chai";
-import { constructPaths, iamReview, renderIamSection, synthesizedPolicies } from "../src/iam-synth.ts";
+import { renderIamSection } from "../src/iam-render.ts";
+import { iamReview } from "../src/iam-review.ts";
+import { constructPaths } from "../src/iam-symbols.ts";
+import { synthesizedPolicies } from "../src/iam-synth.ts";
 
 type Json = Record<string, unknown>;
 interface Document {
