@@ -9,6 +9,7 @@ export {
 } from "@lambdaform/moto";
 export { CHROMIUM_ARGS, CHROMIUM_HINT, findChromium } from "./chromium.ts";
 export { captureOutput, withEnv } from "./env.ts";
+export { eventually } from "./eventually.ts";
 export type { MotoSuite } from "./moto-suite.ts";
 export { motoForSuite } from "./moto-suite.ts";
 export type { Skippable } from "./tools.ts";

@@ -18,6 +18,11 @@ export interface MotoClientConfig {
   readonly credentials: Credentials;
   readonly forcePathStyle: true;
   readonly requestHandler: { readonly httpAgent: Agent };
+  /**
+   * These clients go straight to moto, past the gateway that inflates gzipped bodies: moto 5.2.1
+   * answers a gzipped CloudWatch call with a 500 (see content-encoding.ts).
+   */
+  readonly disableRequestCompression: true;
 }
 
 const SQS_POLL_MS = 100;
@@ -68,6 +73,7 @@ export class MotoLink {
       credentials: ADMIN_CREDENTIALS,
       forcePathStyle: true,
       requestHandler: { httpAgent: this.agent },
+      disableRequestCompression: true,
     };
   }
 

@@ -9,6 +9,7 @@ import { BodyTooLarge, jsonReply, type Reply, readBody } from "../http/reply.ts"
 import type { ApiRequest } from "../sources/api-gateway/server.ts";
 import { Refused } from "./aws-error.ts";
 import { type Signature, signatureOf } from "./classify.ts";
+import { decodedContent } from "./content-encoding.ts";
 import { bodyLimit, frontDoor, type RouteKind, tooLarge } from "./front-door.ts";
 
 /** The control API's path prefix (`pnpm trigger`, health). */
@@ -138,9 +139,19 @@ export class GatewayServer {
       const reply = tooLarge(kind, signature?.service, error.limit);
       return { ...reply, headers: { ...reply.headers, connection: "close" } };
     }
+    // A signed call's body as the service reads it (a gzipped one inflated), read once from here on.
+    let headers = req.headers;
+    if (signature)
+      ({ headers, body } = decodedContent(
+        signature.service,
+        headers,
+        body,
+        bodyLimit(kind, signature.service),
+      ));
     const remote = req.socket.remoteAddress ?? "127.0.0.1";
     const request: GatewayRequest = {
       ...head,
+      headers,
       // API Gateway reads only the path and query, the same under any base; the AWS API reads the
       // host too (an SQS queue URL), so its requests get their URL on the host they named.
       url: kind === "api" ? url : new URL(req.url ?? "/", `http://${host}`),

@@ -1,7 +1,8 @@
-import { type FSWatcher, mkdirSync, readdirSync, rmSync, watch } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { linkSourceMap } from "../runtime/source-maps.ts";
 import { BuildError, type FunctionBuilder } from "./builder.ts";
+import { SourceWatcher } from "./source-watcher.ts";
 
 /** The files whose change rebuilds a function; anything else under `src/` is left alone. */
 const SOURCE_FILE = /\.(?:[cm]?[jt]sx?|json)$/;
@@ -46,12 +47,13 @@ interface PackageState {
  * `src/` directories are.
  */
 export class FunctionWatcher {
-  private readonly watchers: FSWatcher[] = [];
+  private readonly watchers: SourceWatcher[] = [];
   private readonly state = new Map<string, PackageState>();
   private closed = false;
 
   constructor(private readonly options: FunctionWatcherOptions) {}
 
+  /** Starts watching: a save made after this returns is never missed. */
   start(): void {
     for (const dir of this.options.packages.keys()) {
       this.state.set(dir, { building: false, dirty: false, builds: 0 });
@@ -77,17 +79,15 @@ export class FunctionWatcher {
   }
 
   private watch(dir: string, packages: ReadonlyArray<string>): void {
-    let watcher: FSWatcher;
-    try {
-      watcher = watch(dir, { recursive: true }, (_event, file) => {
-        if (file && SOURCE_FILE.test(file) && !file.split("/").some((part) => part.startsWith(".")))
-          for (const pkg of packages) this.changed(pkg);
-      });
-    } catch (error) {
-      this.options.log(`hot reload cannot watch ${dir}: ${(error as Error).message}`);
-      return;
-    }
-    watcher.on("error", (error) => this.options.log(`hot reload stopped watching ${dir}: ${error.message}`));
+    const watcher = new SourceWatcher({
+      dirs: [dir],
+      files: SOURCE_FILE,
+      onChange: () => {
+        for (const pkg of packages) this.changed(pkg);
+      },
+      log: this.options.log,
+    });
+    watcher.start();
     this.watchers.push(watcher);
   }
 

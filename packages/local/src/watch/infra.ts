@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { type FSWatcher, watch } from "node:fs";
 import { join } from "node:path";
+import { SourceWatcher } from "./source-watcher.ts";
 
 /** An editor's save comes as several events; one batch synthesizes once. */
 const SETTLE_MS = 150;
@@ -21,7 +21,7 @@ export interface InfraWatcherOptions {
  * printed and the running stack keeps serving what it served.
  */
 export class InfraWatcher {
-  private watcher?: FSWatcher;
+  private watcher?: SourceWatcher;
   private timer?: NodeJS.Timeout;
   private running = false;
   private dirty = false;
@@ -29,17 +29,15 @@ export class InfraWatcher {
 
   constructor(private readonly options: InfraWatcherOptions) {}
 
+  /** Starts watching: a save made after this returns is never missed. */
   start(): void {
-    try {
-      this.watcher = watch(this.options.dir, { recursive: true }, (_event, file) => {
-        if (file && /\.[cm]?[jt]s$|\.json$/.test(file)) this.changed();
-      });
-      this.watcher.on("error", (error) =>
-        this.options.log(`infra reload stopped watching: ${error.message}`),
-      );
-    } catch (error) {
-      this.options.log(`infra reload cannot watch ${this.options.dir}: ${(error as Error).message}`);
-    }
+    this.watcher = new SourceWatcher({
+      dirs: [this.options.dir],
+      files: /\.(?:[cm]?[jt]s|json)$/,
+      onChange: () => this.changed(),
+      log: (line) => this.options.log(line.replace("hot reload", "infra reload")),
+    });
+    this.watcher.start();
   }
 
   close(): void {

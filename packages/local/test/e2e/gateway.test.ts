@@ -1,5 +1,10 @@
 import { Agent } from "node:http";
 import {
+  CloudWatchClient,
+  GetMetricStatisticsCommand,
+  PutMetricDataCommand,
+} from "@aws-sdk/client-cloudwatch";
+import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ListQueuesCommand,
@@ -203,5 +208,41 @@ describe("gateway in front of moto", function () {
       };
       expect(config.MaximumRetryAttempts).to.equal(1);
     });
+  });
+
+  it("takes a gzipped call (the SDK compresses PutMetricData past 10 KiB) and moto stores every point", async () => {
+    // Prepare: a client as a function or the AWS CLI has it, request compression on (the default).
+    const cloudwatch = new CloudWatchClient({
+      endpoint: gateway.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const start = Date.now() - 20 * 60_000;
+    const MetricData = Array.from({ length: 400 }, (_, i) => ({
+      MetricName: "Compressed",
+      Dimensions: [{ Name: "Part", Value: "gateway" }],
+      Timestamp: new Date(start + i * 1000),
+      Value: 1,
+      Unit: "Count" as const,
+    }));
+    try {
+      // Act: about 40 KB of JSON, sent gzipped; moto alone answered it with an HTML 500.
+      await cloudwatch.send(new PutMetricDataCommand({ Namespace: "Test/Gzip", MetricData }));
+      // Assess
+      const { Datapoints = [] } = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: "Test/Gzip",
+          MetricName: "Compressed",
+          Dimensions: [{ Name: "Part", Value: "gateway" }],
+          StartTime: new Date(start - 60_000),
+          EndTime: new Date(),
+          Period: 3600,
+          Statistics: ["Sum"],
+        }),
+      );
+      expect(Datapoints.reduce((n, p) => n + (p.Sum ?? 0), 0)).to.equal(400);
+    } finally {
+      cloudwatch.destroy();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
 import { type MotoSuite, motoForSuite } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { LambdaMetrics } from "../../src/dev/metrics.ts";
+import { MotoLink } from "../../src/gateway/moto-link.ts";
 import type { LocalRuntime } from "../../src/runtime/local-runtime.ts";
 import { fixtureRuntime } from "../helpers.ts";
 
@@ -145,5 +146,46 @@ describe("Lambda's own metrics (AWS/Lambda) from the runtime, in moto's CloudWat
       "ApiName",
       "ApiName+Stage",
     ]);
+  });
+
+  it("writes a flush past 10 KiB, which the SDK gzips, over the moto link: every request of a busy minute counted", async () => {
+    // Prepare: a minute of API traffic, one request each 100 ms: 600 seconds' worth of points,
+    // about 60 KB of PutMetricData. moto 5.2.1 answers a gzipped body with an HTML 500.
+    const link = new MotoLink(suite?.moto.endpoint ?? "");
+    const busy: string[] = [];
+    const metrics = new LambdaMetrics(link.clientConfig("us-east-1"), (message) => busy.push(message));
+    const start = Date.now() - 10 * 60_000;
+    try {
+      for (let i = 0; i < 600; i++)
+        metrics.addApiRequest({
+          apiName: "BusyAPI",
+          stage: "prod",
+          status: 200,
+          latencyMs: 5,
+          integrationLatencyMs: 4,
+          timestamp: new Date(start + i * 1000),
+        });
+      // Act
+      await metrics.close();
+    } finally {
+      link.close();
+    }
+    // Assess
+    expect(busy).to.deep.equal([]);
+    const { Datapoints = [] } = await cloudwatch.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "AWS/ApiGateway",
+        MetricName: "Count",
+        Dimensions: [
+          { Name: "ApiName", Value: "BusyAPI" },
+          { Name: "Stage", Value: "prod" },
+        ],
+        StartTime: new Date(start - 60_000),
+        EndTime: new Date(),
+        Period: 3600,
+        Statistics: ["Sum"],
+      }),
+    );
+    expect(Datapoints.reduce((n, p) => n + (p.Sum ?? 0), 0)).to.equal(600);
   });
 });
