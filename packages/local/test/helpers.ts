@@ -117,6 +117,7 @@ export function probeRuntime(): LocalRuntime {
     [
       { fixture: "probe", name: "probe", timeoutSeconds: 1, environment: { GREETING: "hi" } },
       { fixture: "probe", name: "small", memoryMb: 128, timeoutSeconds: 10 },
+      { fixture: "probe", name: "crowded", memoryMb: 128, timeoutSeconds: 2 },
       { fixture: "probe", name: "async", async: { retries: 2, queue: "lambdaform-test-async-dlq" } },
       { fixture: "probe", name: "default-async" },
       { fixture: "probe", name: "reserved", reservedConcurrency: 1, timeoutSeconds: 5 },

@@ -4,7 +4,7 @@
 // result out. Log lines go into a ring of memory shared with the host (see log-ring.ts), which the
 // host reads when a message arrives and when this thread dies, so they stay in order and none is
 // lost to a crash, a timeout or process.exit.
-import { existsSync } from "node:fs";
+import { existsSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
@@ -15,6 +15,12 @@ const { taskRoot, handler: handlerSetting, context: environmentContext, clock, l
 // clock[0]: the invocation's deadline; clock[1]: when a debugger paused this thread (0 while it
 // runs). The host moves the deadline on by the pause when it hears of the resume.
 const remainingMs = () => Math.max(0, clock[0] - (clock[1] || Date.now()));
+// clock[2]: this thread's kernel id, so the host can read how long it waited for a CPU (Linux).
+try {
+  clock[2] = Number(readlinkSync("/proc/thread-self").split("/").pop()) || 0;
+} catch {
+  clock[2] = 0;
+}
 let requestId;
 let peakBytes = 0;
 

@@ -195,7 +195,7 @@ export class ExecutionEnvironment {
     return new Promise((resolve) => {
       const id = this.nextId++;
       const started = performance.now();
-      const timer = this.timer(timeoutMs, () => this.onTimeout());
+      const timer = this.clock.timer(timeoutMs, () => this.onTimeout(), { movesDeadline: true });
       this.pending = { resolve, id, requestId, started, timer };
       // Only what changes per invocation crosses the thread boundary; the rest of the context
       // went to the worker once, at start.
@@ -249,6 +249,7 @@ export class ExecutionEnvironment {
     this.dead = true;
     clearTimeout(this.live);
     await this.worker.terminate();
+    this.clock.close();
   }
 
   private onMessage(message: Message): void {
@@ -332,6 +333,7 @@ export class ExecutionEnvironment {
   private onExit(code: number): void {
     this.output.read();
     clearTimeout(this.live);
+    this.clock.close();
     const wasDead = this.dead;
     this.dead = true;
     if (!wasDead && this.pending) {
