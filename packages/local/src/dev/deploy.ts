@@ -8,7 +8,8 @@ import {
   terraform,
   terraformEnv,
 } from "@lambdaform/infra";
-import { ADMIN_ENV } from "../identity.ts";
+import type { MotoClientConfig } from "../gateway/moto-link.ts";
+import { ADMIN_CREDENTIALS, ADMIN_ENV } from "../identity.ts";
 import {
   APPLIED_FILE,
   APPLYING_FILE,
@@ -18,6 +19,7 @@ import {
   stackFingerprint,
   stateHash,
 } from "./applied.ts";
+import { precreateQueues, QUEUE_IMPORTS_FILE, uploadFunctionCode } from "./apply-shortcuts.ts";
 import { localOverrideFiles, stateFileName } from "./overrides.ts";
 import type { SharedProvider } from "./provider.ts";
 
@@ -30,8 +32,16 @@ export interface PlannedChange {
 
 export interface ApplyResult {
   readonly workdir: string;
-  /** Resources Terraform added, changed and destroyed ("Apply complete! Resources: …"). */
-  readonly changes: { readonly add: number; readonly change: number; readonly destroy: number };
+  /**
+   * Resources Terraform added, changed and destroyed ("Apply complete! Resources: …"); `imported`:
+   * those created before the apply and adopted (queues, see apply-shortcuts.ts), counted apart.
+   */
+  readonly changes: {
+    readonly add: number;
+    readonly change: number;
+    readonly destroy: number;
+    readonly imported?: number;
+  };
   readonly planned: ReadonlyArray<PlannedChange>;
   readonly notices: ReadonlyArray<string>;
   /** True when neither the stack nor the state changed since the last apply, so none ran. */
@@ -84,13 +94,32 @@ export async function planLocally(
   return JSON.parse(await terraform(["show", "-json", "-no-color", planFile], { cwd: workdir, env }));
 }
 
+/** Whether the stack configures a queue that Terraform's state does not hold yet. */
+function queuesToCreate(workdir: string, stack: SynthesizedStack): boolean {
+  const configured = Object.keys(
+    ((stack.json.resource ?? {}) as Record<string, Record<string, unknown>>).aws_sqs_queue ?? {},
+  );
+  if (configured.length === 0) return false;
+  const file = join(workdir, stateFileName(stack));
+  if (!existsSync(file)) return true;
+  const state = JSON.parse(readFileSync(file, "utf8")) as {
+    resources?: Array<{ mode: string; type: string; name: string }>;
+  };
+  const held = new Set(
+    (state.resources ?? [])
+      .filter((r) => r.mode === "managed" && r.type === "aws_sqs_queue")
+      .map((r) => r.name),
+  );
+  return configured.some((id) => !held.has(id));
+}
+
 /** The lines `terraform apply -json` prints that this reads. */
 type UiMessage = {
   type?: string;
   "@message"?: string;
   "@level"?: string;
   change?: { resource?: { addr?: string }; action?: string };
-  changes?: { add?: number; change?: number; remove?: number };
+  changes?: { add?: number; change?: number; remove?: number; import?: number };
   diagnostic?: { severity?: string; summary?: string; detail?: string; address?: string };
 };
 
@@ -102,7 +131,7 @@ function readApplyOutput(stdout: string): {
 } {
   const planned: PlannedChange[] = [];
   const errors: string[] = [];
-  let changes = { add: 0, change: 0, destroy: 0 };
+  let changes: ApplyResult["changes"] = { add: 0, change: 0, destroy: 0 };
   for (const line of stdout.split("\n")) {
     let message: UiMessage;
     try {
@@ -117,6 +146,7 @@ function readApplyOutput(stdout: string): {
         add: message.changes.add ?? 0,
         change: message.changes.change ?? 0,
         destroy: message.changes.remove ?? 0,
+        ...(message.changes.import ? { imported: message.changes.import } : {}),
       };
     if (message.type === "diagnostic" && message.diagnostic?.severity === "error") {
       const d = message.diagnostic;
@@ -154,6 +184,8 @@ export async function applyLocally(
     readonly refresh: boolean;
     /** A provider kept running across commands (see {@link SharedProvider}). */
     readonly provider?: SharedProvider;
+    /** moto, straight: where the functions' code is put before the apply (see apply-shortcuts.ts). */
+    readonly moto: MotoClientConfig;
   },
 ): Promise<ApplyResult> {
   const workdir = join(workRoot, stack.name);
@@ -176,8 +208,27 @@ export async function applyLocally(
   // Until this apply finishes, what was applied last is not known to be what is deployed.
   rmSync(join(workdir, APPLIED_FILE), { force: true });
   const { env, notices } = await prepareLocal(stack, workRoot, endpoint, onProgress, options.provider);
-  onProgress("terraform apply");
+  await uploadFunctionCode(stack, options.moto);
   const firstApply = !existsSync(join(workdir, stateFileName(stack)));
+  if (queuesToCreate(workdir, stack)) {
+    // The queues first, as the plan would create them, for Terraform to adopt (apply-shortcuts.ts).
+    onProgress("terraform plan (the queues are created first)");
+    const planFile = join(workdir, "queues.tfplan");
+    await terraform(
+      ["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", `-out=${planFile}`],
+      { cwd: workdir, env },
+    );
+    const plan = JSON.parse(await terraform(["show", "-json", "-no-color", planFile], { cwd: workdir, env }));
+    rmSync(planFile, { force: true });
+    const region = String(
+      (stack.json.provider as { aws?: Array<{ region?: string }> } | undefined)?.aws?.[0]?.region ?? "",
+    );
+    const queues = await precreateQueues(stack, plan, { endpoint, region, credentials: ADMIN_CREDENTIALS });
+    if (queues.imports) writeFileSync(join(workdir, queues.imports.name), queues.imports.content);
+    for (const address of queues.left)
+      onProgress(`${address}: its plan is not known whole, so Terraform creates it (and waits about 25 s)`);
+  }
+  onProgress("terraform apply");
   writeFileSync(join(workdir, APPLYING_FILE), `${JSON.stringify({ firstApply, pid: process.pid })}\n`);
   const result = await runTerraform(
     [
@@ -193,6 +244,7 @@ export async function applyLocally(
   );
   // It ended (also when it failed): Terraform wrote its state for what it did.
   rmSync(join(workdir, APPLYING_FILE), { force: true });
+  rmSync(join(workdir, QUEUE_IMPORTS_FILE), { force: true });
   const output = readApplyOutput(result.stdout);
   if (result.code !== 0) {
     throw new Error(

@@ -200,7 +200,14 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
         (line) => options.progress(`      ${line}`),
         // Parallel is safe for a kept data directory: the gateway hands moto one request at a time,
         // so the recording is the order moto drew its ids in, and a replay recreates them.
-        { parallelism: 10, mayReuse, refresh, provider, motoStateId: await moto.stateId() },
+        {
+          parallelism: 10,
+          mayReuse,
+          refresh,
+          provider,
+          motoStateId: await moto.stateId(),
+          moto: gateway.motoLink.clientConfig(stack.region),
+        },
       );
     // A restored moto holds what the last apply left; when neither the stack, the state nor
     // moto's history changed since, and the journal replayed exactly, the apply is skipped.

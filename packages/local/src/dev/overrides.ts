@@ -1,4 +1,6 @@
 import type { SynthesizedStack } from "@lambdaform/infra";
+import { LOCAL_REGION } from "../identity.ts";
+import { functionCodeOverride, knownArnOverride } from "./apply-shortcuts.ts";
 
 /** The services the stack uses, as the AWS provider names their endpoint settings. */
 const SERVICES = [
@@ -95,8 +97,9 @@ export interface OverrideFile {
 
 /**
  * Every override of a local deploy: the provider pointed at the gateway, a local backend in the
- * working directory (a stack synthesized with the S3 backend must not reach a real bucket), and
- * the policy workaround; with the notices to print.
+ * working directory (a stack synthesized with the S3 backend must not reach a real bucket), the
+ * policy workaround, and what spares the provider's fixed waits (function code from moto's S3,
+ * queue policies a plan knows: see apply-shortcuts.ts); with the notices to print.
  */
 export function localOverrideFiles(
   stack: SynthesizedStack,
@@ -111,6 +114,12 @@ export function localOverrideFiles(
       content: json({ terraform: { backend: { local: { path: stateFileName(stack) } } } }),
     },
   ];
+  const region = String(
+    (stack.json.provider as { aws?: Array<{ region?: string }> } | undefined)?.aws?.[0]?.region ??
+      LOCAL_REGION,
+  );
+  for (const file of [functionCodeOverride(stack), knownArnOverride(stack, region)])
+    if (file) files.push(file);
   if (policy.policyDocuments.length > 0)
     files.push({
       name: "local_policy_override.tf.json",

@@ -65,8 +65,9 @@ export async function watchSources(
 /** One line for what an apply did. */
 export function applySummary(apply: ApplyResult): string {
   if (apply.skipped) return "unchanged since the last apply (stack and state): terraform apply skipped";
-  const { add, change, destroy } = apply.changes;
-  return `${add} added, ${change} changed, ${destroy} destroyed`;
+  const { add, change, destroy, imported } = apply.changes;
+  const adopted = imported ? ` (and ${imported} created first, then imported)` : "";
+  return `${add} added, ${change} changed, ${destroy} destroyed${adopted}`;
 }
 
 /** The summary and, for each resource changed, its action and its construct path (`update hello-api/function`). */
