@@ -29,8 +29,11 @@ export interface PersistentMoto extends MotoServer {
    * restarts. A record of what was deployed here is valid only with the same id.
    */
   stateId(): Promise<string>;
-  /** Writes a snapshot now (one is also written on stop and periodically while state changes). */
-  snapshot(): Promise<{ seq: number; bytes: number; seconds: number }>;
+  /**
+   * Writes a snapshot now (one is also written on stop and periodically while state changes).
+   * `aside`: as the periodic one is, by a forked copy, while moto goes on answering.
+   */
+  snapshot(options?: { readonly aside?: boolean }): Promise<{ seq: number; bytes: number; seconds: number }>;
   /** True once the process has exited (killed, crashed or stopped). */
   exited(): boolean;
   /** Called once if the process exits without being asked to stop. */
@@ -108,8 +111,9 @@ export async function startPersistentMoto(
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },
-    async snapshot() {
-      const response = await fetch(`${endpoint}${CONTROL}/snapshot`, { method: "POST" });
+    async snapshot(options = {}) {
+      const query = options.aside ? "?aside=1" : "";
+      const response = await fetch(`${endpoint}${CONTROL}/snapshot${query}`, { method: "POST" });
       const body = (await response.json()) as {
         seq: number;
         bytes: number;

@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
@@ -14,6 +13,7 @@ import {
   freePort,
   MOTO_INSTALL_HINT,
   requirePrerequisite,
+  scratchDirs,
 } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -72,15 +72,16 @@ describe("the console in a real browser", function () {
   let base: string;
   let options: Parameters<typeof startDev>[0];
   const lines: string[] = [];
+  const scratch = scratchDirs();
 
   before(async function () {
     const executablePath = requirePrerequisite(this, "chromium", findChromium(), CHROMIUM_HINT);
     requirePrerequisite(this, "Python 3 with moto's server", findMotoPython(), MOTO_INSTALL_HINT);
     requirePrerequisite(this, "terraform", findExecutable("terraform"), TERRAFORM_INSTALL_HINT);
-    const outdir = mkdtempSync(join(tmpdir(), "lf-console-synth-"));
+    const outdir = scratch.make("lf-console-synth-");
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
     stackDir = join(outdir, "stacks", "lambdaform-dev");
-    dataRoot = mkdtempSync(join(tmpdir(), "lf-console-data-"));
+    dataRoot = scratch.make("lf-console-data-");
     options = devTestOptions(stackDir, join(dataRoot, "dev", "dev"), await freePort(), lines);
     dev = await startDev(options);
     base = `${dev.gateway.endpoint}/_lambdaform/`;
@@ -92,7 +93,7 @@ describe("the console in a real browser", function () {
   after(async () => {
     await browser?.close();
     await dev?.stop();
-    rmSync(dataRoot, { recursive: true, force: true });
+    scratch.removeAll();
   });
 
   const show = async (section: string) => {

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { SourceMap } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { synthesize, TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
@@ -11,6 +10,7 @@ import {
   freePort,
   MOTO_INSTALL_HINT,
   requirePrerequisite,
+  scratchDirs,
 } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
@@ -69,6 +69,7 @@ describe("pnpm dev as a dev loop", function () {
   /** What the next infra "synth" does to the synthesized stack (tests set it). */
   let synth: () => void = () => {};
   const lines: string[] = [];
+  const scratch = scratchDirs();
   const source = () => join(hot, "src", "answer-hello.ts");
   const original = readFileSync(join(REPO, "packages/functions/hello-api/src/answer-hello.ts"), "utf8");
   const withMessage = (message: string) =>
@@ -87,16 +88,16 @@ describe("pnpm dev as a dev loop", function () {
   before(async function () {
     requirePrerequisite(this, "Python 3 with moto's server", findMotoPython(), MOTO_INSTALL_HINT);
     requirePrerequisite(this, "terraform", findExecutable("terraform"), TERRAFORM_INSTALL_HINT);
-    const outdir = mkdtempSync(join(tmpdir(), "lf-loop-synth-"));
+    const outdir = scratch.make("lf-loop-synth-");
     synthesize({ outdir, stages: ["dev"], backend: { kind: "local" } });
     stackDir = join(outdir, "stacks", "lambdaform-dev");
-    dataRoot = mkdtempSync(join(tmpdir(), "lf-loop-data-"));
+    dataRoot = scratch.make("lf-loop-data-");
     // A copy of hello-api's sources inside its package (so its dependencies resolve), to edit.
     hot = join(REPO, "packages/functions/hello-api", `.hot-${process.pid}`);
     mkdirSync(hot, { recursive: true });
     cpSync(join(REPO, "packages/functions/hello-api/src"), join(hot, "src"), { recursive: true });
     cpSync(join(REPO, "packages/functions/hello-api/package.json"), join(hot, "package.json"));
-    infraDir = mkdtempSync(join(tmpdir(), "lf-loop-infra-"));
+    infraDir = scratch.make("lf-loop-infra-");
     monitor = new PauseMonitor(new Set(["hello-api"]), (line) => lines.push(line));
     client = new DebuggerClient();
     dev = await startDev({
@@ -123,8 +124,8 @@ describe("pnpm dev as a dev loop", function () {
     await dev?.stop();
     client?.close();
     monitor?.close();
-    rmSync(hot, { recursive: true, force: true });
-    rmSync(dataRoot, { recursive: true, force: true });
+    if (hot) rmSync(hot, { recursive: true, force: true });
+    scratch.removeAll();
   });
 
   it("serves the new code after a save, and says reloaded hello-api in N ms", async () => {
