@@ -1,5 +1,14 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -69,12 +78,24 @@ export async function mochaWithout(
   options: { readonly cwd: string; readonly files: ReadonlyArray<string>; readonly timeoutMs?: number },
 ): Promise<MochaRun> {
   const mocha = createRequire(join(options.cwd, "package.json")).resolve("mocha/bin/mocha.js");
+  // The package's own settings, but only the files given: a config's `spec` would add the rest.
+  const rc = JSON.parse(readFileSync(join(options.cwd, ".mocharc.json"), "utf8")) as {
+    "node-option"?: string[];
+    require?: string[];
+    timeout?: number;
+  };
+  const settings = [
+    "--no-config",
+    ...(rc["node-option"] ?? []).flatMap((option) => ["--node-option", option]),
+    ...(rc.require ?? []).flatMap((file) => ["--require", file]),
+    ...(rc.timeout ? ["--timeout", String(rc.timeout)] : []),
+  ];
   const stripped = pathWithout(hidden);
   const env: Record<string, string | undefined> = { ...process.env, PATH: stripped.path };
   for (const name of TOOL_VARIABLES) delete env[name];
   try {
     const { output, code } = await new Promise<{ output: string; code: number | null }>((resolve, reject) => {
-      const child = spawn(process.execPath, [mocha, "--reporter", "spec", ...options.files], {
+      const child = spawn(process.execPath, [mocha, ...settings, "--reporter", "spec", ...options.files], {
         cwd: options.cwd,
         env,
         stdio: ["ignore", "pipe", "pipe"],
