@@ -43,20 +43,23 @@ export interface ProcStat {
   readonly ppid: number;
   readonly pgrp: number;
   readonly session: number;
+  /** The foreground process group of the process's terminal (-1 without one). */
+  readonly tpgid: number;
 }
 
 /** Parses `/proc/<pid>/stat`: `pid (comm) state ppid pgrp session …`, where comm may hold spaces and parentheses. */
 export function parseProcStat(text: string): ProcStat {
   const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const [ppid, pgrp, session] = [fields[1], fields[2], fields[3]].map(Number);
+  const [ppid, pgrp, session, tpgid] = [fields[1], fields[2], fields[3], fields[5]].map(Number);
   if (
     ppid === undefined ||
     pgrp === undefined ||
     session === undefined ||
-    [ppid, pgrp, session].some(Number.isNaN)
+    tpgid === undefined ||
+    [ppid, pgrp, session, tpgid].some(Number.isNaN)
   )
     throw new Error(`unexpected /proc stat line: ${text.slice(0, 80)}`);
-  return { ppid, pgrp, session };
+  return { ppid, pgrp, session, tpgid };
 }
 
 const readProcStat = (pid: number | "self"): ProcStat =>
@@ -90,6 +93,16 @@ export interface InterruptRelayOptions {
   /** Where the one line saying the relay is off (and why) goes. */
   readonly log: (line: string) => void;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads a process's stat (tests pass their own). */
+  readonly read?: (pid: number | "self") => ProcStat;
+}
+
+/**
+ * Whether this process runs in the foreground of a terminal: then Ctrl-C reaches its group
+ * directly, and a script that signals pnpm's group has a terminal of its own to do it with.
+ */
+export function inTerminalForeground(self: ProcStat): boolean {
+  return self.tpgid > 0 && self.tpgid === self.pgrp;
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -129,9 +142,12 @@ export function startInterruptRelay(options: InterruptRelayOptions): InterruptRe
       );
     stop();
   };
+  const read = options.read ?? readProcStat;
   const start = () => {
     if (process.platform !== "linux") throw new Error(`no /proc on ${process.platform}`);
-    const pgid = pnpmProcessGroup();
+    // In a terminal's foreground Ctrl-C works as it is: no relay, and nothing to say.
+    if (inTerminalForeground(read("self"))) return stop();
+    const pgid = pnpmProcessGroup(read);
     const python = findMotoPython(env);
     if (!python) throw new Error("no Python 3 to run its sentinel");
     const sentinel = spawn(python, ["-I", "-S", "-c", SENTINEL, String(pgid)], {
