@@ -9,19 +9,18 @@ export { FUNCTION_NAMES, STAGE_NAMES, STAGES } from "./config/stages.ts";
 export { ACTION_EXCEPTIONS, actionsFor, METRIC_NAMESPACE, SERVICE_PREFIX } from "./iam-actions.ts";
 export { Naming } from "./naming.ts";
 export {
+  awsProviderVersion,
+  findProviderMirror,
+  initStack,
+  listStacks,
+  MIRROR_ENV,
   PLUGIN_CACHE_ENV,
+  planOffline,
   pluginCacheDir,
+  prepareWorkdir,
   runTerraform,
+  type SynthesizedStack,
   TERRAFORM_INSTALL_HINT,
   terraform,
   terraformEnv,
-} from "./terraform/cli.ts";
-export { findProviderMirror, MIRROR_ENV } from "./terraform/mirror.ts";
-export type { SynthesizedStack } from "./terraform/stacks.ts";
-export {
-  awsProviderVersion,
-  initStack,
-  listStacks,
-  planOffline,
-  prepareWorkdir,
-} from "./terraform/stacks.ts";
+} from "./terraform/index.ts";

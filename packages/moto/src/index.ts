@@ -10,4 +10,10 @@ export {
   stopChild,
 } from "./moto.ts";
 export type { PersistentMoto, PersistentMotoOptions, Restored } from "./persistent.ts";
-export { findMotoPython, MOTO_PYTHON_ENV, startPersistentMoto } from "./persistent.ts";
+export {
+  findMotoPython,
+  MOTO_PYTHON_ENV,
+  MotoMissingError,
+  motoPythonCandidate,
+  startPersistentMoto,
+} from "./persistent.ts";

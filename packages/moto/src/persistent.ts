@@ -1,6 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { findExecutable, type MotoOptions, type MotoServer, spawnMoto, stopChild } from "./moto.ts";
+import {
+  findExecutable,
+  MOTO_INSTALL_HINT,
+  type MotoOptions,
+  type MotoServer,
+  spawnMoto,
+  stopChild,
+} from "./moto.ts";
 
 /** The Python module that runs moto with a snapshot and a journal (see its docstring). */
 const LAUNCHER = fileURLToPath(new URL("../python/lambdaform_moto.py", import.meta.url));
@@ -57,6 +64,22 @@ export function findMotoPython(
   return probe.status === 0 ? candidate : undefined;
 }
 
+/**
+ * The Python to run moto with, without asking it (`MOTO_PYTHON`, else `python3` on PATH):
+ * {@link startPersistentMoto} says what to install when it has no moto. Probing first costs a
+ * second import of moto (0.8 s) on the way to every start.
+ */
+export function motoPythonCandidate(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  return env[MOTO_PYTHON_ENV] || findExecutable("python3", env.PATH ?? "");
+}
+
+/** moto's server is not importable by the Python given: what to install is in the message. */
+export class MotoMissingError extends Error {
+  override readonly name = "MotoMissingError";
+}
+
 export interface PersistentMotoOptions extends MotoOptions {
   /** The state directory: `snapshot.pkl` and `journal.jsonl`. */
   readonly stateDir: string;
@@ -87,7 +110,14 @@ export async function startPersistentMoto(
       // moto stops by itself if this process is killed.
       detached: true,
     },
-  );
+  ).catch((error: Error) => {
+    const missing = /No module named '(moto|werkzeug|flask)[^']*'/.exec(error.message);
+    if (missing)
+      throw new MotoMissingError(
+        `${python} has no ${missing[1]}: ${MOTO_INSTALL_HINT} (or set ${MOTO_PYTHON_ENV} to the Python that has it).`,
+      );
+    throw error;
+  });
   const readStatus = async () =>
     (await (await fetch(`${endpoint}${CONTROL}/status`)).json()) as {
       restored: Restored;

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { SynthesizedStack } from "@lambdaform/infra";
+import type { SynthesizedStack } from "@lambdaform/infra/terraform";
 import { localOverrideFiles, stateFileName } from "./overrides.ts";
 
 /** What was applied last: the stack's fingerprint, the state it left, and moto's state id then. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, type QueueAttributeName, SQSClient } from "@aws-sdk/client-sqs";
-import type { SynthesizedStack } from "@lambdaform/infra";
+import type { SynthesizedStack } from "@lambdaform/infra/terraform";
 import type { MotoClientConfig } from "../gateway/moto-link.ts";
 import { LOCAL_ACCOUNT_ID } from "../identity.ts";
 

@@ -7,7 +7,7 @@ import {
   type SynthesizedStack,
   terraform,
   terraformEnv,
-} from "@lambdaform/infra";
+} from "@lambdaform/infra/terraform";
 import type { MotoClientConfig } from "../gateway/moto-link.ts";
 import { ADMIN_CREDENTIALS, ADMIN_ENV } from "../identity.ts";
 import {

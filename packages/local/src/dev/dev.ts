@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TERRAFORM_INSTALL_HINT } from "@lambdaform/infra";
+import { TERRAFORM_INSTALL_HINT } from "@lambdaform/infra/terraform";
 import {
   findExecutable,
-  findMotoPython,
   MOTO_INSTALL_HINT,
   MOTO_PYTHON_ENV,
+  motoPythonCandidate,
   type PersistentMoto,
   startPersistentMoto,
 } from "@lambdaform/moto";
@@ -28,7 +28,6 @@ import { Deployments } from "./deployments.ts";
 import { StackDeadLetters } from "./dlq.ts";
 import { hasState, restoredSummary, setAsideOldRecording } from "./persisted.ts";
 import { SharedProvider } from "./provider.ts";
-import { seedInstances } from "./seed.ts";
 import { applySummary, watchSources } from "./watch-sources.ts";
 
 /** What tests and benchmarks change about a local stack; a user's `pnpm dev` leaves all of it alone. */
@@ -45,6 +44,11 @@ export interface DevOptions {
   readonly stage: string;
   /** The synthesized stack directory (`cdktf.out/stacks/lambdaform-<stage>`). */
   readonly stackDir: string;
+  /**
+   * Settles once `stackDir` is built (`pnpm dev` builds and synthesizes meanwhile); moto starts
+   * before it, the stack is read after it. Rejected: the start stops with that error.
+   */
+  readonly built?: Promise<void>;
   /** Kept between runs: moto's recording, Terraform state, dead letters. */
   readonly dataDir: string;
   readonly ephemeral: boolean;
@@ -111,14 +115,14 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const started = performance.now();
 
   step(1, "checking prerequisites");
-  const python = findMotoPython();
+  // moto's start says what to install when this Python has no moto (probing first cost 0.8 s).
+  const python = motoPythonCandidate();
   if (!python)
     throw new Error(
-      `no Python 3 with moto's server was found: ${MOTO_INSTALL_HINT} (or set ${MOTO_PYTHON_ENV} to the Python that has it).`,
+      `no Python 3 was found for moto's server: ${MOTO_INSTALL_HINT} (or set ${MOTO_PYTHON_ENV} to the Python that has it).`,
     );
   if (!findExecutable("terraform"))
     throw new Error(`terraform was not found on PATH: ${TERRAFORM_INSTALL_HINT}.`);
-  const stack = readStack(options.stackDir);
 
   const running = readDevState(options.dataDir);
   if (running && running.pid !== process.pid)
@@ -131,6 +135,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const stateDir = join(dataDir, "moto");
   const restoring = hasState(stateDir);
 
+  // The EC2 client takes 0.8 s to load: loaded while moto starts, not after it.
+  const seeding = import("./seed.ts");
+  seeding.catch(() => {});
   step(2, restoring ? "starting moto and restoring its state from the data directory" : "starting moto");
   const moto = await startPersistentMoto(python, { stateDir, logFile: join(dataDir, "moto.log") });
   if (restoring) options.progress(`      ${restoredSummary(moto)}`);
@@ -153,6 +160,8 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     }),
   );
   try {
+    await options.built;
+    const stack = readStack(options.stackDir);
     step(3, `starting the gateway on 127.0.0.1:${options.port}`);
     const faults = options.faults ? new Faults() : undefined;
     let deployed: Deployments | undefined;
@@ -250,7 +259,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     deployments.use(stack, apply);
 
     step(6, "seeding EC2 instances and arming the schedules");
-    await seedInstances(gateway.motoLink.clientConfig(stack.region), options.instances);
+    await (await seeding).seedInstances(gateway.motoLink.clientConfig(stack.region), options.instances);
     // Where `pnpm trigger` finds the running stack (in the kept data directory, even when ephemeral).
     cleanups.push(writeDevState(options.dataDir, { port: gateway.port, pid: process.pid }));
 

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
-import { findMotoPython } from "@lambdaform/moto";
+import { findExecutable, MOTO_PYTHON_ENV } from "@lambdaform/moto";
 
 /**
  * Why there is a relay at all: pnpm 12 runs a package script in a process group of its own and,
@@ -111,9 +111,8 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  * Relays a signal sent to pnpm's process group when this runs as a pnpm package script on Linux;
  * does nothing otherwise. Never throws: when it cannot relay it logs one line and stays off.
  *
- * It starts on the next turn of the event loop, so that the Python probe (synchronous, ~0.7 s)
- * overlaps whatever the caller starts right after (moto's start, for `pnpm dev`). The sentinel
- * holds nothing of the event loop.
+ * It starts on the next turn of the event loop, after whatever the caller starts right away. The
+ * sentinel holds nothing of the event loop.
  */
 export function startInterruptRelay(options: InterruptRelayOptions): InterruptRelay {
   const env = options.env ?? process.env;
@@ -148,7 +147,8 @@ export function startInterruptRelay(options: InterruptRelayOptions): InterruptRe
     // In a terminal's foreground Ctrl-C works as it is: no relay, and nothing to say.
     if (inTerminalForeground(read("self"))) return stop();
     const pgid = pnpmProcessGroup(read);
-    const python = findMotoPython(env);
+    // Any Python 3 runs the sentinel: no probe for moto (a 0.7 s import, on this event loop).
+    const python = env[MOTO_PYTHON_ENV] || findExecutable("python3", env.PATH ?? "");
     if (!python) throw new Error("no Python 3 to run its sentinel");
     const sentinel = spawn(python, ["-I", "-S", "-c", SENTINEL, String(pgid)], {
       stdio: ["pipe", "pipe", "ignore"],

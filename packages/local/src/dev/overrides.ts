@@ -1,4 +1,4 @@
-import type { SynthesizedStack } from "@lambdaform/infra";
+import type { SynthesizedStack } from "@lambdaform/infra/terraform";
 import { LOCAL_REGION } from "../identity.ts";
 import { functionCodeOverride, knownArnOverride } from "./apply-shortcuts.ts";
 

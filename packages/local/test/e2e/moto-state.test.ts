@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -16,7 +24,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { type PersistentMoto, startPersistentMoto } from "@lambdaform/moto";
+import { MotoMissingError, type PersistentMoto, startPersistentMoto } from "@lambdaform/moto";
 import { findMotoPython, MOTO_INSTALL_HINT, requirePrerequisite } from "@lambdaform/testkit";
 import { expect } from "chai";
 
@@ -122,6 +130,22 @@ describe("moto with a snapshot and a journal (pnpm dev's state)", function () {
     await start();
     expect(await depth(dlq.QueueUrl ?? "")).to.equal(1);
     expect(await depth(QueueUrl ?? "")).to.equal(0);
+  });
+
+  it("says what to install when its Python has no moto", async () => {
+    // Prepare: the same Python without its site-packages, as on a machine without moto.
+    const bare = join(stateDir, "python-without-moto");
+    writeFileSync(bare, `#!/bin/sh\nexec "${python}" -I -S "$@"\n`);
+    chmodSync(bare, 0o755);
+    // Act
+    const error = await startPersistentMoto(bare, { stateDir: join(stateDir, "state") }).catch(
+      (e: Error) => e,
+    );
+    // Assess
+    expect(error).to.be.instanceOf(MotoMissingError);
+    expect((error as Error).message).to.match(
+      /has no moto: install moto's server: pip install 'moto\[server\]'.*MOTO_PYTHON/,
+    );
   });
 
   it("refuses a second server on the same state directory, naming the one that holds it", async () => {

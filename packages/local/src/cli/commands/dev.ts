@@ -1,6 +1,8 @@
 import { devDataDir } from "../../dev/control-client.ts";
+import { basename } from "node:path";
 import {
-  buildAndSynth,
+  buildAndSynthInBackground,
+  chosenStackDir,
   DATA_DIR_FLAG,
   loadStack,
   NO_BUILD_FLAG,
@@ -57,17 +59,21 @@ export const devCommand = defineCommand({
     const port = wholeNumber(values.port, "--port", 0);
     const instances = wholeNumber(values.instances, "--instances", 0);
     const stage = stageName(values.stage);
-    if (!values["no-build"] && !values["stack-dir"]) buildAndSynth(root);
-    const stack = loadStack(root, values);
+    // The build runs while moto starts; the stack is read once it is built.
+    const building =
+      !values["no-build"] && !values["stack-dir"] ? buildAndSynthInBackground(root) : Promise.resolve();
+    building.catch(() => {});
+    const stackDir = chosenStackDir(root, values);
     const { startDev } = await import("../../dev/dev.ts");
     const pauses = startInspector(values, { wait: false, log: (line) => process.stderr.write(`${line}\n`) });
-    const prefix = functionPrefixes(stack.name);
+    const prefix = functionPrefixes(basename(stackDir));
     // A scripted SIGINT to pnpm's process group reaches us only through the relay (see there).
     const { startInterruptRelay } = await import("../../dev/interrupt-relay.ts");
     const relay = startInterruptRelay({ log: (line) => process.stderr.write(`${line}\n`) });
     const running = await startDev({
       stage,
-      stackDir: stack.dir,
+      stackDir,
+      built: building.then(() => void loadStack(root, values)),
       dataDir: devDataDir(values["data-dir"] ?? defaultDataDir(root), stage),
       ephemeral: values.ephemeral,
       port,
@@ -82,6 +88,7 @@ export const devCommand = defineCommand({
       pauses,
     });
     const url = running.gateway.endpoint;
+    const stack = loadStack(root, values);
     const { deployed } = running.current();
     const api = deployed.apis[0];
     process.stderr.write(`
