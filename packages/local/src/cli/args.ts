@@ -104,7 +104,8 @@ const TURBO_BUILD = [
   "--log-prefix=none",
 ];
 const BUILD_FAILED = "build or synth failed (see above). Run `pnpm synth` to see why.";
-const buildingLine = "lambdaform: building functions and synthesizing stacks (turbo; cached when unchanged)…\n";
+const buildingLine =
+  "lambdaform: building functions and synthesizing stacks (turbo; cached when unchanged)…\n";
 
 /** Builds the functions and synthesizes the stacks through turbo (a cache hit when nothing changed). */
 export function buildAndSynth(root: string): void {

@@ -1,5 +1,5 @@
-import { devDataDir } from "../../dev/control-client.ts";
 import { basename } from "node:path";
+import { devDataDir } from "../../dev/control-client.ts";
 import {
   buildAndSynthInBackground,
   chosenStackDir,
