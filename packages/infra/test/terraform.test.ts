@@ -5,7 +5,13 @@ import { findExecutable, requirePrerequisite, withEnv } from "@lambdaform/testki
 import { expect } from "chai";
 import { PLUGIN_CACHE_ENV, TERRAFORM_INSTALL_HINT } from "../src/terraform/cli.ts";
 import { findProviderMirror, MIRROR_ENV } from "../src/terraform/mirror.ts";
-import { awsProviderVersion, listStacks, planOffline, validateStack } from "../src/terraform/stacks.ts";
+import {
+  awsProviderVersion,
+  initStack,
+  listStacks,
+  planOffline,
+  validateStack,
+} from "../src/terraform/stacks.ts";
 import { synthOnce } from "./helpers.ts";
 
 // The real terraform CLI judges the synthesized stacks: `validate`, then an offline `plan`.
@@ -50,15 +56,15 @@ describe("terraform CLI on the synthesized stacks", function () {
     const restore = withEnv({ [PLUGIN_CACHE_ENV]: cache });
     try {
       // Act: one init primes the cache; two more run at once in directories without a lock file.
-      const { workdir } = await validateStack(stack, mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")));
+      // (init alone: installing is what uses the cache; validating was the test above.)
+      const init = (dir: string) => initStack(stack, dir, { backend: false });
+      const { workdir } = await init(mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")));
       const entry = (platform: string) =>
         join(cache, "registry.terraform.io", "hashicorp", "aws", version, platform);
       const primed = readdirSync(join(cache, "registry.terraform.io", "hashicorp", "aws", version)).map(
         (platform) => String(lstatSync(entry(platform), { bigint: true }).mtimeNs),
       );
-      await Promise.all(
-        [1, 2].map(() => validateStack(stack, mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")))),
-      );
+      await Promise.all([1, 2].map(() => init(mkdtempSync(join(tmpdir(), "lambdaform-tf-new-")))));
       // Assess: the cache entry is used as it is, never installed again (which raced).
       expect(
         readdirSync(join(cache, "registry.terraform.io", "hashicorp", "aws", version)).map((platform) =>

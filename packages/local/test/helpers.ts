@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,15 +22,56 @@ const FIXTURES = fileURLToPath(new URL("./fixtures/functions/", import.meta.url)
 const BUNDLER = fileURLToPath(new URL("../../bundler/bin/lambdaform-bundle.mjs", import.meta.url));
 const built = new Set<string>();
 
-/** Builds a fixture function exactly like the real ones (lambdaform-bundle → dist/function.zip). */
+const BUNDLER_SRC = fileURLToPath(new URL("../../bundler/src/", import.meta.url));
+
+/** The newest modification time of what a fixture's build reads: its src/, package.json, the bundler. */
+function sourcesChangedAt(dir: string): number {
+  const times = [join(dir, "src"), BUNDLER_SRC].flatMap((from) =>
+    readdirSync(from, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => statSync(join(e.parentPath, e.name)).mtimeMs),
+  );
+  return Math.max(statSync(join(dir, "package.json")).mtimeMs, ...times);
+}
+
+/** Runs `work` holding a lock directory (test processes in parallel build one fixture once). */
+function withLock<T>(lock: string, work: () => T): T {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`${lock} is held for over 2 minutes: remove it if no test runs`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+  try {
+    return work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds a fixture function exactly like the real ones (lambdaform-bundle → dist/function.zip),
+ * unless its last build is newer than its sources (test processes running side by side each
+ * built every fixture again).
+ */
 export function buildFixture(name: string): { zip: string; hash: string } {
   const dir = join(FIXTURES, name);
-  if (!built.has(name)) {
-    const result = spawnSync(process.execPath, [BUNDLER], { cwd: dir, encoding: "utf8" });
-    if (result.status !== 0)
-      throw new Error(`building fixture ${name} failed:\n${result.stderr}${result.stdout}`);
-    built.add(name);
-  }
+  const stale = () =>
+    (statSync(join(dir, "dist", "manifest.json"), { throwIfNoEntry: false })?.mtimeMs ?? 0) <
+    sourcesChangedAt(dir);
+  if (!built.has(name))
+    withLock(`${dir}.building`, () => {
+      if (!stale()) return;
+      const result = spawnSync(process.execPath, [BUNDLER], { cwd: dir, encoding: "utf8" });
+      if (result.status !== 0)
+        throw new Error(`building fixture ${name} failed:\n${result.stderr}${result.stdout}`);
+    });
+  built.add(name);
   const manifest = JSON.parse(readFileSync(join(dir, "dist", "manifest.json"), "utf8"));
   return { zip: join(dir, "dist", "function.zip"), hash: manifest.sourceCodeHash };
 }

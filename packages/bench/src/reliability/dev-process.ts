@@ -18,6 +18,11 @@ export interface DevProcessOptions {
   readonly flags?: ReadonlyArray<string>;
   /** Where everything it prints goes (appended). */
   readonly logFile: string;
+  /**
+   * As a person runs it, in a working copy at `root`: building and synthesizing first, hot reload
+   * on. Otherwise (the default) it runs the synthesized stack as it is, with `--no-watch`.
+   */
+  readonly asPerson?: boolean;
 }
 
 /** A process of pnpm dev's session: pnpm, its watchdog, the script's shell, node, moto, the provider. */
@@ -95,9 +100,7 @@ export class DevProcess {
         options.dataRoot,
         "--port",
         String(options.port),
-        "--stack-dir",
-        stackDir,
-        "--no-watch",
+        ...(options.asPerson ? [] : ["--stack-dir", stackDir, "--no-watch"]),
         ...(options.flags ?? []),
       ],
       {

@@ -13,6 +13,7 @@ import { findMotoPython, freePort } from "@lambdaform/moto";
 import { DevProcess } from "./dev-process.ts";
 import type { ScenarioContext, ScenarioResult } from "./scenario.ts";
 import { apiUnderLoad } from "./scenarios/api-load.ts";
+import { devSession } from "./scenarios/dev-session.ts";
 import { duplicatesAndDisorder } from "./scenarios/duplicates.ts";
 import { functionFaults } from "./scenarios/function-faults.ts";
 import { outageAndRedrive } from "./scenarios/outage.ts";
@@ -41,6 +42,7 @@ const SCENARIOS: ReadonlyArray<readonly [string, (ctx: ScenarioContext) => Promi
   ["moto-killed", motoKilled],
   ["signals", signalsFromAScript],
   ["api-load", apiUnderLoad],
+  ["dev-session", devSession],
 ];
 const chosen = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",") : SCENARIOS.map(([name]) => name);
 const unknown = chosen.filter((c) => !SCENARIOS.some(([name]) => name === c));

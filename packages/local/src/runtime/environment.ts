@@ -83,7 +83,7 @@ export class ExecutionEnvironment {
     timer: PausableTimer;
   };
   /** This environment's clock: its timers and the deadline the worker reads stop at a breakpoint. */
-  private readonly clock = new EnvironmentClock();
+  private readonly clock = new EnvironmentClock(() => this.worker.performance.eventLoopUtilization().idle);
   /** The function's log output, as the worker writes it (see environment-log.ts). */
   private readonly output: EnvironmentLog;
   /** Reads the log ring while an init or invocation runs long (see {@link LIVE_LOG_INTERVAL_MS}). */

@@ -1,4 +1,4 @@
-import { ThreadCpuWait } from "./cpu-wait.ts";
+import { ThreadRunTime } from "./thread-time.ts";
 
 /**
  * A timeout whose clock can stop: an execution environment held at a breakpoint stops its
@@ -13,7 +13,7 @@ export class PausableTimer {
 
   /**
    * @param extend asked when the time is up: milliseconds more to wait first (0: fire now). The
-   * environment's clock gives back the time its thread stood waiting for a CPU.
+   * environment's clock gives back the time its thread could not use (see EnvironmentClock).
    */
   constructor(
     ms: number,
@@ -65,17 +65,32 @@ const DEADLINE = 0;
 const PAUSED_SINCE = 1;
 /** The worker's kernel thread id, which it writes at start (see bootstrap.mjs). */
 const THREAD = 2;
-/** Less waiting for a CPU than this is not worth re-arming a timer for. */
+/** Less than this left is not worth re-arming a timer for. */
 const MIN_GIVEN_BACK_MS = 2;
+/**
+ * A timer never waits longer than this many times its own time (pauses aside): a thread that
+ * blocks itself (`Atomics.wait`) uses no time by this reckoning, and must still time out.
+ */
+const GIVE_BACK_LIMIT = 6;
+
+/** What an environment's thread used of its time: how long it ran, and how long its event loop sat idle. */
+export interface ThreadUse {
+  /** Milliseconds since the thread started; undefined where that cannot be read. */
+  usedMs(): number | undefined;
+  close(): void;
+}
 
 /**
  * An execution environment's clock: its timers (the function's timeout, the API integration's)
  * and the invocation's deadline the worker reads, all stopped while a debugger holds the thread.
- * They also leave out the time the thread stood waiting for a CPU that other environments, the
- * gateway or moto held (see cpu-wait.ts): on Lambda it would have had its own. Without that, ten
- * environments filling their memory at once on two cores spent 2.3 of their 3.8 s in the run
- * queue, hit their 3 s timeout first, and were reported as `Sandbox.Timedout`, not
- * `Runtime.OutOfMemory`.
+ *
+ * They count the time the function used as Lambda would have let it: what its thread ran on a
+ * CPU, and what its event loop sat idle (awaiting I/O or timers, which Lambda counts too). Not
+ * what it stood waiting for a CPU that other environments, the gateway or moto held, nor what it
+ * waited on V8's garbage-collection threads, starved in turn: on Lambda it has its own CPU share.
+ * By wall time alone, ten environments filling their memory at once on two cores spent 2.3 of
+ * their 3.8 s in the run queue and most of the rest waiting on the collector, hit their 3 s
+ * timeout first, and were reported as `Sandbox.Timedout`, not `Runtime.OutOfMemory`.
  */
 export class EnvironmentClock {
   /**
@@ -84,29 +99,45 @@ export class EnvironmentClock {
    * pause, even in the moment after a resume before the host hears of it.
    */
   readonly shared = new Float64Array(new SharedArrayBuffer(24));
-  private readonly waited: Pick<ThreadCpuWait, "ms" | "close">;
+  private readonly use: ThreadUse;
   /** Timers that stop while a debugger holds this environment paused. */
   private readonly timers = new Set<PausableTimer>();
   private paused = false;
+  private pausedAt = 0;
+  /** Milliseconds paused in all, so a timer can leave its pauses out of its limit. */
+  private pausedMs = 0;
 
-  /** @param cpuWait how long the thread has waited for a CPU (tests pass their own). */
-  constructor(cpuWait?: Pick<ThreadCpuWait, "ms" | "close">) {
-    this.waited = cpuWait ?? new ThreadCpuWait(() => this.shared[THREAD] ?? 0);
+  /**
+   * @param idleMs how long the thread's event loop has sat idle (its worker's
+   * `performance.eventLoopUtilization().idle`); `use` replaces the whole reading in tests.
+   */
+  constructor(idleMs: () => number = () => 0, use?: ThreadUse) {
+    const ran = new ThreadRunTime(() => this.shared[THREAD] ?? 0);
+    this.use = use ?? {
+      usedMs: () => {
+        const ranMs = ran.ms();
+        return ranMs === undefined ? undefined : ranMs + idleMs();
+      },
+      close: () => ran.close(),
+    };
   }
 
   /**
    * A timeout on this clock. With `movesDeadline` (the function's own timeout), the time given
-   * back for waiting on a CPU moves the deadline the worker reads too.
+   * back moves the deadline the worker reads too.
    */
   timer(ms: number, onFire: () => void, { movesDeadline = false } = {}): PausableTimer {
-    let waitedBefore = this.waited.ms();
+    const usedAtStart = this.use.usedMs();
+    const armedAt = performance.now();
+    const pausedAtStart = this.pausedMs;
     const giveBack = () => {
-      const waited = this.waited.ms();
-      const extra = waited - waitedBefore;
-      if (extra < MIN_GIVEN_BACK_MS) return 0;
-      waitedBefore = waited;
-      if (movesDeadline) this.shared[DEADLINE] = (this.shared[DEADLINE] ?? 0) + extra;
-      return extra;
+      const used = this.use.usedMs();
+      if (usedAtStart === undefined || used === undefined) return 0;
+      const left = ms - (used - usedAtStart);
+      const waited = performance.now() - armedAt - (this.pausedMs - pausedAtStart);
+      if (left < MIN_GIVEN_BACK_MS || waited + left > ms * GIVE_BACK_LIMIT) return 0;
+      if (movesDeadline) this.shared[DEADLINE] = Date.now() + left;
+      return left;
     };
     const timer = new PausableTimer(
       ms,
@@ -121,9 +152,9 @@ export class EnvironmentClock {
     return timer;
   }
 
-  /** The thread ended: lets go of what reads its CPU waits. */
+  /** The thread ended: lets go of what reads its time. */
   close(): void {
-    this.waited.close();
+    this.use.close();
   }
 
   release(timer: PausableTimer): void {
@@ -139,12 +170,14 @@ export class EnvironmentClock {
 
   pause(): void {
     this.paused = true;
+    this.pausedAt = performance.now();
     this.shared[PAUSED_SINCE] = Date.now();
     for (const timer of this.timers) timer.pause();
   }
 
   resume(): void {
     this.paused = false;
+    this.pausedMs += performance.now() - this.pausedAt;
     const since = this.shared[PAUSED_SINCE] ?? 0;
     if (since > 0) this.shared[DEADLINE] = (this.shared[DEADLINE] ?? 0) + (Date.now() - since);
     this.shared[PAUSED_SINCE] = 0;

@@ -15,6 +15,7 @@ import {
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
 import { PauseMonitor } from "../../src/runtime/pause-monitor.ts";
+import { deployedDataDir } from "../deployed-template.ts";
 import { devTestOptions } from "../helpers.ts";
 import { DebuggerClient } from "../inspector.ts";
 
@@ -100,6 +101,8 @@ describe("pnpm dev as a dev loop", function () {
     infraDir = scratch.make("lf-loop-infra-");
     monitor = new PauseMonitor(new Set(["hello-api"]), (line) => lines.push(line));
     client = new DebuggerClient();
+    // Deployed already (a restart on a kept data directory): the first apply is dev.test.ts's.
+    await deployedDataDir(stackDir, join(dataRoot, "dev", "dev"));
     dev = await startDev({
       ...devTestOptions(stackDir, join(dataRoot, "dev", "dev"), await freePort(), lines),
       // Requests come back to back here; the stage's 50 req/s would answer some with 429.

@@ -13,6 +13,7 @@ import {
 } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { type DevStack, startDev } from "../../src/dev/dev.ts";
+import { deployedDataDir } from "../deployed-template.ts";
 import { devTestOptions } from "../helpers.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: edits of synthesized Terraform JSON; the real plan checks them
@@ -38,6 +39,8 @@ describe("pnpm review on real plans of a deployed stack", function () {
     stackDir = join(outdir, "stacks", "lambdaform-dev");
     base = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8"));
     dataDir = mkdtempSync(join(tmpdir(), "lf-review-plans-data-"));
+    // Deployed already (a restart on a kept data directory): these tests are about later plans.
+    await deployedDataDir(stackDir, dataDir);
     dev = await startDev({ ...devTestOptions(stackDir, dataDir, await freePort()), instances: 0 });
   });
 
@@ -87,11 +90,22 @@ describe("pnpm review on real plans of a deployed stack", function () {
     expect(order.every((i) => i >= 0)).to.equal(true);
   });
 
-  it("a destroy: the caution block names the construct path, and plan:destroy is set", async () => {
-    const { comment, labels } = await review((json) => {
+  /**
+   * One plan for two tests (each plan costs terraform's plan and show, about 8 s here): an alarm
+   * destroyed, and the bucket's public access block removed, which is also a destroy.
+   */
+  let destroys: ReturnType<typeof review> | undefined;
+  const destroysReview = () =>
+    (destroys ??= review((json) => {
       const alarms = json.resource.aws_cloudwatch_metric_alarm as Json;
       delete alarms[Object.keys(alarms).find((k) => k.includes("hello-api-throttles")) ?? ""];
-    });
+      delete json.resource.aws_s3_bucket_public_access_block;
+      for (const policy of Object.values(json.resource.aws_s3_bucket_policy) as Json[])
+        delete policy.depends_on;
+    }));
+
+  it("a destroy: the caution block names the construct path, and plan:destroy is set", async () => {
+    const { comment, labels } = await destroysReview();
     expect(comment).to.match(
       /> \[!CAUTION\][\s\S]*> - destroy `alarms\/hello-api-throttles` \(`aws_cloudwatch_metric_alarm\.alarms_hello-api-throttles_\w+`\)/,
     );
@@ -126,11 +140,7 @@ describe("pnpm review on real plans of a deployed stack", function () {
   });
 
   it("a policy violation: a bucket without its public access block is named with CKV2_AWS_6 and labelled", async () => {
-    const { comment, labels, violations } = await review((json) => {
-      delete json.resource.aws_s3_bucket_public_access_block;
-      for (const policy of Object.values(json.resource.aws_s3_bucket_policy) as Json[])
-        delete policy.depends_on;
-    });
+    const { comment, labels, violations } = await destroysReview();
     expect(violations.map((v) => [v.rule, v.address])).to.deep.equal([
       ["CKV2_AWS_6", `aws_s3_bucket.${Object.keys(base.resource.aws_s3_bucket)[0]}`],
     ]);
