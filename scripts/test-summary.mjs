@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `pnpm test`: runs every package's mocha suite through turbo, then prints one line with the totals
 // over the workspace, `N passed, N failed`, and exits non-zero if anything failed.
-// Extra arguments go to turbo (e.g. `pnpm test --filter @lambdaform/shared`).
+// `--unit` runs each package's `test:unit` instead (pure logic, no moto, terraform or browser: the
+// inner loop). Extra arguments go to turbo (e.g. `pnpm test --filter @lambdaform/shared`).
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { stripVTControlCharacters } from "node:util";
 
-const args = ["run", "test", "--continue", "--log-order=grouped", ...process.argv.slice(2)];
+const unit = process.argv.includes("--unit");
+const rest = process.argv.slice(2).filter((arg) => arg !== "--unit");
+const args = ["run", unit ? "test:unit" : "test", "--continue", "--log-order=grouped", ...rest];
 const env = { TURBO_TELEMETRY_DISABLED: "1", ...process.env };
 const child = spawn("turbo", args, {
   env,
@@ -16,7 +19,7 @@ const child = spawn("turbo", args, {
 
 const totals = { passed: 0, failed: 0, pending: 0, suites: 0 };
 // Mocha's spec reporter closes each package's run with "N passing (T)", "N failing", "N pending".
-const SUMMARY = /^\s*(?:\S+:test:\s*)?\s*(\d+) (passing|failing|pending)\b/;
+const SUMMARY = /^\s*(?:\S+:test(?::unit)?:\s*)?\s*(\d+) (passing|failing|pending)\b/;
 
 createInterface({ input: child.stdout }).on("line", (line) => {
   process.stdout.write(`${line}\n`);
