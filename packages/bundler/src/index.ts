@@ -2,6 +2,7 @@ export type { BundleManifest } from "./function-bundle.ts";
 export {
   BUNDLE_FILE,
   buildFunction,
+  esbuildSettings,
   functionBundle,
   MANIFEST_FILE,
   packageFunction,
@@ -9,5 +10,7 @@ export {
   unlinkSourceMap,
   ZIP_FILE,
 } from "./function-bundle.ts";
+export type { HotBundle } from "./hot-bundle.ts";
+export { hotBundle } from "./hot-bundle.ts";
 export type { ZipEntry } from "./zip.ts";
 export { base64Sha256, deterministicZip } from "./zip.ts";

@@ -12,7 +12,7 @@ import { INSPECT_ALL } from "./inspect.ts";
 import { repoRoot } from "./paths.ts";
 
 /** Every verb, in the order the overview lists them. */
-const COMMANDS: ReadonlyArray<Command> = [
+export const COMMANDS: ReadonlyArray<Command> = [
   invokeCommand,
   eventCommand,
   devCommand,

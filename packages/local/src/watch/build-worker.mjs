@@ -1,17 +1,26 @@
-// Builds function bundles for `pnpm dev`'s hot reload, off the main thread: tsup's tree-shaking
-// pass is JavaScript and takes up to a couple of seconds for a function that bundles the AWS SDK,
-// and the gateway must keep answering meanwhile. Plain JavaScript that loads the bundler (TypeScript)
-// through tsx, once; the worker stays warm between builds.
+// Builds function bundles for `pnpm dev`'s hot reload, off the main thread, so the gateway keeps
+// answering meanwhile. Plain JavaScript that loads the bundler (TypeScript) through tsx, once; the
+// worker stays warm between builds, and keeps each package's esbuild context (see hot-bundle.ts),
+// so a save parses only what changed.
 import { parentPort } from "node:worker_threads";
 import { tsImport } from "tsx/esm/api";
 
-const { buildFunction } = await tsImport("@lambdaform/bundler", import.meta.url);
+const { hotBundle } = await tsImport("@lambdaform/bundler", import.meta.url);
+/** One incremental bundle per package, made at its first build. */
+const bundles = new Map();
 
 parentPort.on("message", async ({ id, dir, outDir }) => {
   try {
-    await buildFunction(dir, outDir, { quiet: true, bundleOnly: true });
+    let bundle = bundles.get(dir);
+    if (!bundle) {
+      bundle = hotBundle(dir);
+      bundles.set(dir, bundle);
+    }
+    await (await bundle).build(outDir);
     parentPort.postMessage({ id, built: true });
   } catch (error) {
+    // A context that could not be made is made again at the next save.
+    if (!(error?.errors?.length > 0)) bundles.delete(dir);
     const messages = (error?.errors ?? []).map((e) => ({
       text: e.text,
       file: e.location?.file,

@@ -38,14 +38,17 @@ type Reply = { id: number; built?: boolean; error?: { message: string; messages:
 
 /**
  * Builds function packages with the shipped bundler configuration, in a worker thread that stays
- * warm, one build at a time. A worker that dies (out of memory, a crash in the bundler) fails the
- * build it was running with what happened, and the next build starts a new one.
+ * warm: one build of a package at a time, packages side by side (a save of one never waits for
+ * another's build, the start's warm-up builds included). A worker that dies (out of memory, a
+ * crash in the bundler) fails the build it was running with what happened, and the next build
+ * starts a new one.
  */
 export class FunctionBuilder {
   private worker?: { readonly thread: Worker; readonly ready: Promise<void> };
   private readonly pending = new Map<number, { resolve(reply: Reply): void; reject(error: Error): void }>();
   private nextId = 1;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One build of a package at a time (its bundle is rebuilt in place); packages side by side. */
+  private readonly queues = new Map<string, Promise<unknown>>();
   private closed = false;
 
   private start() {
@@ -78,7 +81,7 @@ export class FunctionBuilder {
    * @throws {BuildError} with the compiler's messages when it does not build.
    */
   build(dir: string, outDir: string): Promise<void> {
-    const run = this.queue.then(async () => {
+    const run = (this.queues.get(dir) ?? Promise.resolve()).then(async () => {
       if (this.closed) throw new Error("the builder is closed");
       const worker = this.worker ?? this.start();
       await worker.ready;
@@ -90,7 +93,10 @@ export class FunctionBuilder {
       if (reply.error) throw new BuildError(reply.error.message, reply.error.messages);
       if (!reply.built) throw new BuildError("the build wrote no bundle", []);
     });
-    this.queue = run.catch(() => {});
+    this.queues.set(
+      dir,
+      run.catch(() => {}),
+    );
     return run;
   }
 

@@ -60,16 +60,17 @@ export class FunctionWatcher {
       this.watch(join(dir, "src"), [dir]);
     }
     for (const dir of this.options.shared) this.watch(dir, [...this.options.packages.keys()]);
-    // One build nobody waits for, so the bundler is loaded and warm when the first save comes
-    // (the first build in a fresh worker takes about three times as long).
-    const [first] = this.options.packages.keys();
-    if (first) {
-      const warmUp = join(this.options.buildDir, ".warm-up");
-      void this.options.builder
-        .build(first, warmUp)
-        .catch(() => {})
-        .finally(() => rmSync(warmUp, { recursive: true, force: true }));
-    }
+    // A build of each package nobody waits for, one after another, so each has its bundle ready
+    // to build again when its first save comes (a first build loads the bundler and parses the
+    // whole package, AWS SDK included: about three times a later one).
+    const warmUp = join(this.options.buildDir, ".warm-up");
+    void (async () => {
+      for (const pkg of this.options.packages.keys()) {
+        if (this.closed) break;
+        await this.options.builder.build(pkg, warmUp).catch(() => {});
+      }
+      rmSync(warmUp, { recursive: true, force: true });
+    })();
   }
 
   close(): void {

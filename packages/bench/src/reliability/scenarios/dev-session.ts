@@ -90,6 +90,9 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
     const io = clients(endpoint, names.region);
     const node = dev.processes().find((p) => DEV_NODE.test(p.command));
     if (!node) throw new Error("found no node process running lambdaform dev");
+    // The saves go to the working copy: its pnpm dev must be the copy's, watching the copy.
+    if (!node.command.includes(repo.dir))
+      throw new Error(`pnpm dev in ${repo.dir} runs another repository's CLI: ${node.command}`);
 
     // The console, open the whole time, on its live list of invocations.
     const executablePath = findChromium();
@@ -113,6 +116,10 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
       cwd: repo.dir,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    });
+    let logsErr = "";
+    logs.stderr?.on("data", (chunk: Buffer) => {
+      logsErr = (logsErr + chunk).slice(-2000);
     });
     let pending = "";
     logs.stdout?.on("data", (chunk: Buffer) => {
@@ -166,11 +173,16 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
     // Saves, every 1-3 s, of each function in turn, in place and renamed over; one infra edit.
     const served: number[] = [];
     const reloads: Array<{ fn: string; ms?: number }> = [];
+    /** Every save: what, how, and how long until it was served (undefined: never, within 5 s). */
+    const saved: Array<{ n: number; fn: string; how: string; ms?: number }> = [];
     const originals = new Map(EDITS.map((e) => [e.file, readFileSync(join(repo.dir, e.file), "utf8")]));
     const infraFile = join(repo.dir, "packages/infra/src/config/stages.ts");
     let infraEdited = false;
+    let infraApplied: Promise<unknown> = Promise.resolve();
+    let infraDone = true;
     let saves = 0;
-    while (elapsed() < durationMs - 5_000) {
+    // Until the session's time is up and the infra edit applied (its invocations must show it).
+    while (elapsed() < durationMs - 5_000 || !infraDone) {
       if (!infraEdited && elapsed() > durationMs * 0.4) {
         infraEdited = true;
         const text = readFileSync(infraFile, "utf8");
@@ -179,15 +191,18 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
           '"hello-api": { memoryMb: 192, timeoutSeconds: 3 }',
         );
         if (edited === text) throw new Error("the infra edit found nothing to change in stages.ts");
-        const from = dev.printed.length;
         save(infraFile, edited, "in place");
         ctx.progress("reliability: infra edit: hello-api's memory 128 → 192 MB");
-        void dev
-          .waitFor(/infra applied in [\d.]+ s/, 120_000)
+        infraDone = false;
+        infraApplied = dev
+          .waitFor(/infra applied in [\d.]+ s/, 180_000)
           .then(() =>
-            f.add("infra edit applied", dev.printed.slice(from).match(/infra applied in [^\n]*/)?.[0] ?? ""),
+            f.add("infra edit applied", dev.printed.match(/infra applied in [^\n]*/g)?.at(-1) ?? ""),
           )
-          .catch((error: Error) => f.expect(false, `the infra edit was not applied: ${error.message}`));
+          .catch((error: Error) => f.expect(false, `the infra edit was not applied: ${error.message}`))
+          .finally(() => {
+            infraDone = true;
+          });
       }
       const edit = EDITS[saves % EDITS.length] as Edit;
       saves += 1;
@@ -206,6 +221,7 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
         );
         const first = answers.find((a) => a.at > at && a.message === message);
         served.push(ok && first ? first.at - at : Number.POSITIVE_INFINITY);
+        saved.push({ n: saves, fn: edit.fn, how, ms: ok && first ? first.at - at : undefined });
       } else {
         const ok = await eventually(
           async () =>
@@ -214,10 +230,14 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
           10,
         );
         reloads.push({ fn: edit.fn, ms: ok ? performance.now() - at : undefined });
+        saved.push({ n: saves, fn: edit.fn, how, ms: ok ? performance.now() - at : undefined });
       }
       await sleep(1000 + Math.random() * 2000);
     }
 
+    await infraApplied;
+    // Traffic for a moment more: hello-api's invocations now run with the edited memory.
+    await sleep(2000);
     // The other functions' last saves are what they run now: one upload and one trigger show it.
     running = false;
     await Promise.all([traffic, uploads, sampling]);
@@ -300,36 +320,27 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
     );
     f.lost += answers.length - ok;
 
-    // Saves served.
-    const times = served.filter(Number.isFinite);
-    const servedStat = {
-      median: quantile(times, 0.5),
-      p95: quantile(times, 0.95),
-      max: Math.max(0, ...times),
-    };
-    const notServed = served.length - times.length;
+    // Saves served: hello-api's by the API's first answer with its text; the others' by their
+    // `reloaded` line (their next invocations run the new code: checked above).
+    const times = [...served, ...reloads.map((r) => r.ms ?? Number.POSITIVE_INFINITY)];
+    const done = times.filter(Number.isFinite);
+    const p95 = quantile(done, 0.95);
+    const max = Math.max(0, ...done);
+    const slowest = reloads.filter((r) => r.ms !== undefined).sort((a, b) => (b.ms ?? 0) - (a.ms ?? 0))[0];
     f.add(
-      "hello-api saves served (p50 / p95 / max)",
-      `${times.length} of ${served.length}: ${servedStat.median.toFixed(0)} / ${servedStat.p95.toFixed(0)} / ${servedStat.max.toFixed(0)} ms`,
+      "saves served (p50 / p95 / max)",
+      `${done.length} of ${times.length}: ${quantile(done, 0.5).toFixed(0)} / ${p95.toFixed(0)} / ${max.toFixed(0)} ms`,
     );
-    const reloadTimes = reloads.flatMap((r) => (r.ms === undefined ? [] : [r.ms]));
     f.add(
-      "other saves reloaded (max)",
-      `${reloadTimes.length} of ${reloads.length}${reloadTimes.length ? `, ${Math.max(...reloadTimes).toFixed(0)} ms` : ""}`,
-    );
-    f.expect(notServed === 0, `${notServed} of ${served.length} hello-api saves were never served`);
-    f.expect(
-      servedStat.p95 <= 500,
-      `hello-api saves served at p95 ${servedStat.p95.toFixed(0)} ms (over 500 ms)`,
+      "hello-api's, by answer (max); the others', by reload (slowest)",
+      `${Math.max(0, ...served.filter(Number.isFinite)).toFixed(0)} ms; ${slowest ? `${slowest.fn} ${slowest.ms?.toFixed(0)} ms` : "none"}`,
     );
     f.expect(
-      servedStat.max <= 2000,
-      `a hello-api save took ${servedStat.max.toFixed(0)} ms to be served (over 2 s)`,
+      done.length === times.length,
+      `${times.length - done.length} of ${times.length} saves were never served`,
     );
-    f.expect(
-      reloadTimes.length === reloads.length,
-      `${reloads.length - reloadTimes.length} saves of s3-processor or ec2-monitor never reloaded`,
-    );
+    f.expect(p95 <= 500, `saves were served at p95 ${p95.toFixed(0)} ms (over 500 ms)`);
+    f.expect(max <= 2000, `a save took ${max.toFixed(0)} ms to be served (over 2 s)`);
 
     // What the person saw meanwhile: no metric lost, the console live, the logs followed.
     const couldNot = dev.printed.split("\n").filter((l) => l.includes("could not write"));
@@ -349,7 +360,10 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
       "pnpm logs -f: lines, longest gap",
       `${logLines.length}, ${(Math.max(0, ...gaps) / 1000).toFixed(1)} s`,
     );
-    f.expect(logLines.length > 0, "pnpm logs --follow printed nothing");
+    f.expect(
+      logLines.length > 0,
+      `pnpm logs --follow printed nothing; its stderr: ${logsErr.trim().slice(-400)}`,
+    );
     f.expect(Math.max(0, ...gaps) <= 15_000, "pnpm logs --follow went silent for over 15 s under traffic");
 
     // Flat over the last two minutes (the full run): medians of the window's first and last 30 s.

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { captureOutput } from "@lambdaform/testkit";
 import { expect } from "chai";
 import { flagList } from "../../../src/cli/command.ts";
@@ -9,7 +10,7 @@ import { invokeCommand } from "../../../src/cli/commands/invoke.ts";
 import { logsCommand } from "../../../src/cli/commands/logs.ts";
 import { reviewCommand } from "../../../src/cli/commands/review.ts";
 import { triggerCommand } from "../../../src/cli/commands/trigger.ts";
-import { main } from "../../../src/cli/main.ts";
+import { COMMANDS, main } from "../../../src/cli/main.ts";
 
 const run = (argv: string[]) => captureOutput(() => main(argv));
 
@@ -67,5 +68,19 @@ describe("lambdaform CLI: each verb takes its own flags", () => {
     expect(output).to.contain(
       '--stage must be a stage name (lower-case letters, digits and dashes, starting with a letter), got "../../../../tmp/evil"',
     );
+  });
+});
+
+describe("lambdaform CLI: every verb is a root script", () => {
+  it("runs each verb as `pnpm <verb>` from the repository root (pnpm logs was missing)", () => {
+    // Prepare
+    const scripts = (
+      JSON.parse(readFileSync(new URL("../../../../../package.json", import.meta.url), "utf8")) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    // Assess
+    for (const command of COMMANDS)
+      expect(scripts[command.name], `pnpm ${command.name}`).to.equal(`lambdaform ${command.name}`);
   });
 });
