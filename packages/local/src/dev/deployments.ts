@@ -124,14 +124,15 @@ export class Deployments {
   }
 
   /**
-   * Swaps one function's code (a hot reload) in the current deployment, and initializes one
-   * environment of the new code ahead, so the next invocation does not wait for its init.
+   * Swaps one function's code (a hot reload) in the current deployment once one environment of
+   * the new code is initialized: the invocations meanwhile run the code it replaces, and the next
+   * one after gets that environment. Resolves once swapped.
    */
   reload(functionName: string, taskRoot: string): Promise<void> {
     const { runtime } = this.current();
     const replaces = runtime.stack.functions.find((f) => f.name === functionName)?.sourceCodeHash ?? "";
     this.hot.set(functionName, { taskRoot, replaces });
-    return runtime.reload(functionName, taskRoot, { prewarm: true });
+    return runtime.reload(functionName, taskRoot, { whenWarm: true });
   }
 
   trigger(ruleName: string): Promise<TriggerResult> {

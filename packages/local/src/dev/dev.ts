@@ -19,7 +19,8 @@ import { Gateway, type GatewayOptions, type IamMode } from "../gateway/gateway.t
 import type { Routing } from "../gateway/routing.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
-import { sourceMapOf } from "../watch/packages.ts";
+import { FunctionBuilder } from "../watch/builder.ts";
+import { functionPackages, sourceMapOf } from "../watch/packages.ts";
 import { forgetDeployment, interruptedApply } from "./applied.ts";
 import { type ControlServices, handleControl, planCheckOf, type TriggerResult } from "./control.ts";
 import { readDevState, writeDevState } from "./control-client.ts";
@@ -135,13 +136,21 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const stateDir = join(dataDir, "moto");
   const restoring = hasState(stateDir);
 
+  // Hot reload's bundles, each built once now, beside moto's start and the apply: a first save
+  // finds its package's bundle ready to build again.
+  const builder = options.watch && options.root ? new FunctionBuilder() : undefined;
+  if (builder && options.root)
+    builder.prepare(
+      functionPackages(options.root).map((p) => p.dir),
+      join(dataDir, "hot", ".warm-up"),
+    );
   // The EC2 client takes 0.8 s to load: loaded while moto starts, not after it.
   const seeding = import("./seed.ts");
   seeding.catch(() => {});
   step(2, restoring ? "starting moto and restoring its state from the data directory" : "starting moto");
   const moto = await startPersistentMoto(python, { stateDir, logFile: join(dataDir, "moto.log") });
   if (restoring) options.progress(`      ${restoredSummary(moto)}`);
-  const cleanups: Array<() => Promise<void> | void> = [() => moto.stop()];
+  const cleanups: Array<() => Promise<void> | void> = [() => moto.stop(), () => builder?.close()];
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
@@ -276,7 +285,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       deployments.use(other, result);
       return result;
     };
-    if (options.watch && options.root)
+    if (options.watch && options.root && builder)
       cleanups.push(
         ...(await watchSources(
           options.root,
@@ -287,6 +296,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
           deployments,
           redeploy,
           options.progress,
+          builder,
         )),
       );
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);

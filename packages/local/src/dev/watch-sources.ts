@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
-import { FunctionBuilder } from "../watch/builder.ts";
+import type { FunctionBuilder } from "../watch/builder.ts";
 import { FunctionWatcher } from "../watch/functions.ts";
 import { InfraWatcher, infraSynth } from "../watch/infra.ts";
 import { functionPackages, packagesOfStack } from "../watch/packages.ts";
@@ -21,6 +21,8 @@ export async function watchSources(
   deployments: Deployments,
   redeploy: DevStack["redeploy"],
   progress: (line: string) => void,
+  /** Builds the functions' hot bundles (made, and warmed, at the start of pnpm dev). */
+  builder: FunctionBuilder,
 ): Promise<Array<() => Promise<void> | void>> {
   const byPackage = new Map<string, string[]>();
   const builtBy =
@@ -32,7 +34,6 @@ export async function watchSources(
       progress(
         `hot reload is off for ${fn.shortName}: no package under packages/functions built its zip (run \`pnpm build\`)`,
       );
-  const builder = new FunctionBuilder();
   const functions = new FunctionWatcher({
     root,
     packages: byPackage,
@@ -44,7 +45,7 @@ export async function watchSources(
     log: progress,
   });
   functions.start();
-  const stops: Array<() => Promise<void> | void> = [() => functions.close(), () => builder.close()];
+  const stops: Array<() => Promise<void> | void> = [() => functions.close()];
   if (watch.infra !== false) {
     const infra = new InfraWatcher({
       dir: watch.infra?.dir ?? join(root, "packages", "infra", "src"),

@@ -58,6 +58,8 @@ export interface FunctionRuntimeOptions {
   readonly extraEnv: Readonly<Record<string, string>>;
   /** Concurrency when Terraform reserves none (the account limit, locally). */
   readonly defaultConcurrency: number;
+  /** The most environments initializing at once for invocations (see PoolOptions.maxStarting). */
+  readonly maxStarting?: number;
   /** Delay before async retry N (1-based). Lambda waits about 1 and then 2 minutes. */
   readonly retryDelayMs: (attempt: number) => number;
   readonly destination?: FailureDestination;
@@ -102,6 +104,7 @@ export class FunctionRuntime {
         functionName: options.spec.name,
         limit: options.spec.reservedConcurrency ?? options.defaultConcurrency,
         throttle: options.spec.reservedConcurrency !== undefined,
+        maxStarting: options.maxStarting,
         start: (code) => this.envs.start(code),
       },
       options.taskRoot,
@@ -128,11 +131,14 @@ export class FunctionRuntime {
   /**
    * Swaps the function's code: from now on every invocation starts in a fresh environment running
    * the code in `taskRoot`; invocations already running finish on the code they started with.
-   * With `prewarm`, one environment of the new code is initialized at once (resolves when ready).
+   * With `whenWarm`, the swap waits until one environment of the new code is initialized, and
+   * invocations run the current code until then (see {@link EnvironmentPool.stage}); resolves
+   * once swapped.
    */
-  reload(taskRoot: string, options: { readonly prewarm?: boolean } = {}): Promise<void> {
+  reload(taskRoot: string, options: { readonly whenWarm?: boolean } = {}): Promise<void> {
+    if (options.whenWarm) return this.pool.stage(taskRoot);
     this.pool.reload(taskRoot);
-    return options.prewarm ? this.pool.prewarm() : Promise.resolve();
+    return Promise.resolve();
   }
 
   get spec(): FunctionSpec {

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { functionNameFromArn, LOCAL_ACCOUNT_ID } from "../identity.ts";
 import { UnknownNameError } from "../names.ts";
@@ -21,6 +22,8 @@ export interface LocalRuntimeOptions {
     | ((spec: FunctionSpec) => Readonly<Record<string, string>>);
   readonly accountId?: string;
   readonly defaultConcurrency?: number;
+  /** The most environments of one function initializing at once (default: the machine's cores; see PoolOptions.maxStarting). */
+  readonly maxStarting?: number;
   readonly retryDelayMs?: (attempt: number) => number;
   /** Where failed async events go; a {@link DeadLetterStore} under dataDir by default. */
   readonly destination?: FailureDestination;
@@ -74,6 +77,7 @@ export class LocalRuntime {
         accountId: this.options.accountId ?? LOCAL_ACCOUNT_ID,
         extraEnv: typeof extra === "function" ? extra(spec) : (extra ?? {}),
         defaultConcurrency: this.options.defaultConcurrency ?? 10,
+        maxStarting: this.options.maxStarting ?? availableParallelism(),
         retryDelayMs: this.options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS,
         destination: this.destination,
         ...(this.options.queue ? { queue: this.options.queue } : {}),
@@ -99,8 +103,9 @@ export class LocalRuntime {
   /**
    * Swaps a function's code for the code unpacked in `taskRoot` (a hot reload): new invocations
    * start in fresh environments running it; those already running finish on their own code.
+   * With `whenWarm`, once one environment of it is initialized (see {@link FunctionRuntime.reload}).
    */
-  reload(name: string, taskRoot: string, options: { readonly prewarm?: boolean } = {}): Promise<void> {
+  reload(name: string, taskRoot: string, options: { readonly whenWarm?: boolean } = {}): Promise<void> {
     return this.function(name).reload(taskRoot, options);
   }
 

@@ -1,4 +1,5 @@
-import { relative } from "node:path";
+import { rmSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { Worker } from "node:worker_threads";
 
 /** One message of a failed build, as esbuild reports it. */
@@ -98,6 +99,22 @@ export class FunctionBuilder {
       run.catch(() => {}),
     );
     return run;
+  }
+
+  /**
+   * Builds each package once in the background, into `scratch` (removed after), so every package
+   * has its bundle ready to build again by its first save: a first build loads the bundler and
+   * parses the package and its installed dependencies (1.2 s for ec2-monitor; a later one 0.05 s).
+   * `pnpm dev` starts it first thing, beside moto's start and the apply.
+   */
+  prepare(dirs: ReadonlyArray<string>, scratch: string): void {
+    void (async () => {
+      for (const dir of dirs) {
+        if (this.closed) break;
+        await this.build(dir, join(scratch, basename(dir))).catch(() => {});
+      }
+      rmSync(scratch, { recursive: true, force: true });
+    })();
   }
 
   async close(): Promise<void> {

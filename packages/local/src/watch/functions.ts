@@ -60,17 +60,6 @@ export class FunctionWatcher {
       this.watch(join(dir, "src"), [dir]);
     }
     for (const dir of this.options.shared) this.watch(dir, [...this.options.packages.keys()]);
-    // A build of each package nobody waits for, one after another, so each has its bundle ready
-    // to build again when its first save comes (a first build loads the bundler and parses the
-    // whole package, AWS SDK included: about three times a later one).
-    const warmUp = join(this.options.buildDir, ".warm-up");
-    void (async () => {
-      for (const pkg of this.options.packages.keys()) {
-        if (this.closed) break;
-        await this.options.builder.build(pkg, warmUp).catch(() => {});
-      }
-      rmSync(warmUp, { recursive: true, force: true });
-    })();
   }
 
   close(): void {
@@ -117,12 +106,15 @@ export class FunctionWatcher {
       await this.options.builder.build(pkg, outDir);
       if (this.closed) return;
       linkSourceMap(outDir, undefined);
-      // The line comes once the new code is swapped in; its first environment may still be warming.
+      // The new code is swapped in once its first environment is initialized (invocations run the
+      // old code until then); the line says so. The next save builds at once, meanwhile.
       const ready = functions.map((fn) => this.options.reload(fn, outDir));
-      this.options.log(`reloaded ${names} in ${Math.round(performance.now() - started)} ms`);
-      // The next save builds at once; old builds go once the new code's first environment is up.
       const build = state.builds;
-      void Promise.allSettled(ready).then(() => this.prune(pkg, build));
+      void Promise.allSettled(ready).then(() => {
+        if (this.closed) return;
+        this.options.log(`reloaded ${names} in ${Math.round(performance.now() - started)} ms`);
+        this.prune(pkg, build);
+      });
     } catch (error) {
       const detail =
         error instanceof BuildError ? error.format(pkg, this.options.root) : (error as Error).message;

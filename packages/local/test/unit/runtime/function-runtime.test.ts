@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ThrottledError } from "../../../src/runtime/function-runtime.ts";
@@ -93,6 +93,51 @@ describe("function runtime: async invocations, concurrency, shutdown (local Lamb
       expect((await slow).functionError).to.equal(undefined);
     });
 
+    it("inits at most maxStarting environments at once: a burst waits for the first free one, warm or new", async () => {
+      // Prepare: a runtime of its own, two inits at once, code whose init takes 300 ms.
+      const own = fixtureRuntime([{ fixture: "probe", name: "burst" }], { maxStarting: 2 });
+      try {
+        const fn = own.function("burst");
+        const dir = mkdtempSync(join(tmpdir(), "lf-code-"));
+        writeFileSync(
+          join(dir, "index.mjs"),
+          "await new Promise((r) => setTimeout(r, 300));\nexport const handler = async () => ({ ok: true });",
+        );
+        fn.reload(dir);
+        // Act: ten invocations at once.
+        const results = await Promise.all(Array.from({ length: 10 }, () => fn.invoke({})));
+        // Assess: all served; by a few environments, started two at a time (ten inits side by
+        // side without the bound). A waiter woken by a finished init starts another if none is
+        // free (long invocations still scale out), so a few more than two.
+        expect(results.every((r) => (r.payload as { ok?: boolean }).ok === true)).to.equal(true);
+        expect(results.filter((r) => r.coldStart).length).to.be.within(2, 4);
+        expect(fn.environments).to.be.within(2, 4);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it("still throttles a burst beyond reserved concurrency while inits are bounded", async () => {
+      const own = fixtureRuntime([{ fixture: "probe", name: "tight", reservedConcurrency: 3 }], {
+        maxStarting: 1,
+      });
+      try {
+        const outcomes = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            own
+              .function("tight")
+              .invoke({ action: "sleep", ms: 300 })
+              .then(() => "served")
+              .catch((e: Error) => e.name),
+          ),
+        );
+        expect(outcomes.filter((o) => o === "served").length).to.equal(3);
+        expect(outcomes.filter((o) => o === "TooManyRequestsException").length).to.equal(3);
+      } finally {
+        await own.close();
+      }
+    });
+
     it("makes throttled asynchronous events wait instead of failing", async () => {
       const fn = runtime.function("reserved");
       const outcomes = await Promise.all(
@@ -161,6 +206,80 @@ describe("function runtime: async invocations, concurrency, shutdown (local Lamb
       const next = await fn.invoke({});
       expect(next.payload).to.deep.equal({ version: 4 });
       expect((await starting).payload).to.deep.equal({ version: 4 });
+    });
+
+    /** A task root whose init takes `initMs` (top-level await) and whose handler says which code it is. */
+    const slowInit = (version: number, initMs: number, body = "") => {
+      const dir = mkdtempSync(join(tmpdir(), "lf-code-"));
+      writeFileSync(
+        join(dir, "index.mjs"),
+        `await new Promise((r) => setTimeout(r, ${initMs}));${body}\nexport const handler = async () => ({ version: ${version} });`,
+      );
+      return dir;
+    };
+
+    it("with whenWarm, keeps serving the current code from its warm environment until one of the new code is initialized, then swaps", async () => {
+      // Prepare: code 5 warm in one environment.
+      const fn = runtime.function("default-async");
+      fn.reload(code(5));
+      await fn.invoke({});
+      const before = fn.environments;
+      // Act: stage code 6 (0.8 s of init) while invocations keep coming, 20 at a time.
+      let swapped = false;
+      const staged = fn.reload(slowInit(6, 800), { whenWarm: true }).then(() => {
+        swapped = true;
+      });
+      // Each invocation with whether it ended before the swap.
+      const during: Array<{ result: InvocationResult; beforeSwap: boolean }> = [];
+      while (!swapped) {
+        const batch = Array.from({ length: 20 }, () =>
+          fn.invoke({}).then((result) => ({ result, beforeSwap: !swapped })),
+        );
+        during.push(...(await Promise.all(batch)));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await staged;
+      const after = await fn.invoke({});
+      // Assess: the invocations meanwhile ran the current code warm, and started no environment
+      // of the new code each (the herd that made every save wait for ten inits at once).
+      const before6 = during.filter((d) => d.beforeSwap).map((d) => d.result);
+      expect(before6.length).to.be.above(20);
+      expect(new Set(before6.map((r) => JSON.stringify(r.payload)))).to.deep.equal(
+        new Set([JSON.stringify({ version: 5 })]),
+      );
+      expect(after.payload).to.deep.equal({ version: 6 });
+      // No herd: the batches meanwhile started at most maxStarting (the cores) environments more.
+      expect(fn.environments).to.be.at.most(before + availableParallelism() + 1);
+      // One invocation of code 6 got the environment initialized ahead: a cold start that reports
+      // its init (0.8 s) without having waited for it.
+      const ahead = [...during.map((d) => d.result), after].filter(
+        (r) =>
+          (r.payload as { version?: number }).version === 6 && r.coldStart && (r.initDurationMs ?? 0) >= 700,
+      );
+      expect(ahead.length).to.be.at.least(1);
+      expect(Math.min(...ahead.map((r) => r.durationMs))).to.be.below(500);
+    });
+
+    it("with whenWarm, swaps in code whose init fails, and its invocations report the error", async () => {
+      const fn = runtime.function("default-async");
+      fn.reload(code(7));
+      await fn.invoke({});
+      await fn.reload(slowInit(8, 10, 'throw new Error("broken at init");'), { whenWarm: true });
+      const result = await fn.invoke({});
+      expect(result.functionError).to.equal("Unhandled");
+      expect(JSON.stringify(result.payload)).to.include("broken at init");
+    });
+
+    it("with whenWarm, a later save supersedes one still initializing: the newest code serves", async () => {
+      const fn = runtime.function("default-async");
+      fn.reload(code(9));
+      await fn.invoke({});
+      const slow = fn.reload(slowInit(10, 1000), { whenWarm: true });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await fn.reload(slowInit(11, 50), { whenWarm: true });
+      expect((await fn.invoke({})).payload).to.deep.equal({ version: 11 });
+      await slow;
+      expect((await fn.invoke({})).payload).to.deep.equal({ version: 11 });
     });
   });
 });
