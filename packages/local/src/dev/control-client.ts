@@ -23,18 +23,55 @@ function stateFile(devDir: string): string {
 export interface DevState {
   readonly port: number;
   readonly pid: number;
+  /**
+   * When the process started (`/proc/<pid>/stat`'s starttime, in clock ticks since boot), on Linux:
+   * tells the pnpm dev that wrote the record from a later process that was given the same pid.
+   */
+  readonly started?: number;
 }
 
 /** Records where the gateway listens; returns the function that removes the record again. */
 export function writeDevState(devDir: string, state: DevState): () => void {
   mkdirSync(devDir, { recursive: true });
   const file = stateFile(devDir);
-  writeFileSync(file, `${JSON.stringify(state)}\n`);
+  const stat = state.started === undefined ? procStat(state.pid) : undefined;
+  const started = state.started ?? (typeof stat === "object" ? stat.started : undefined);
+  writeFileSync(file, `${JSON.stringify(started === undefined ? state : { ...state, started })}\n`);
   return () => rmSync(file, { force: true });
 }
 
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
+/**
+ * A process's state letter and start time from `/proc/<pid>/stat` (`pid (comm) state ppid … starttime …`,
+ * where comm may hold spaces and parentheses); undefined where there is no /proc (not Linux);
+ * "gone" when the process does not exist. Read by hand: no library reads one pid's stat without
+ * spawning `ps`.
+ */
+export function procStat(pid: number): { state: string; started: number } | "gone" | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ESRCH") return existsSync("/proc/self/stat") ? "gone" : undefined;
+    return undefined;
+  }
+  // After "comm) ": state is field 3 and starttime field 22 of the line.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const started = Number(fields[19]);
+  if (!fields[0] || !Number.isFinite(started)) return undefined;
+  return { state: fields[0], started };
+}
+
+/**
+ * Whether the process that wrote a record still runs. On Linux from /proc: a zombie is dead (where
+ * pid 1 does not reap orphans, as in many containers, a killed pnpm dev stays one for good), and a
+ * process that started at another time is another process given the same pid. Elsewhere, signal 0
+ * checks without sending anything.
+ */
+function alive(pid: number, started?: number): boolean {
+  const stat = procStat(pid);
+  if (stat === "gone") return false;
+  if (stat) return stat.state !== "Z" && stat.state !== "X" && (started === undefined || stat.started === started);
   try {
     process.kill(pid, 0);
     return true;
@@ -56,7 +93,11 @@ export function readDevState(devDir: string): DevState | undefined {
   } catch {
     state = undefined;
   }
-  if (typeof state?.pid === "number" && typeof state.port === "number" && alive(state.pid))
+  if (
+    typeof state?.pid === "number" &&
+    typeof state.port === "number" &&
+    alive(state.pid, typeof state.started === "number" ? state.started : undefined)
+  )
     return state as DevState;
   rmSync(file, { force: true });
   return undefined;

@@ -1,10 +1,10 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { handleControl } from "../../../src/dev/control.ts";
-import { ControlClient, readDevState, writeDevState } from "../../../src/dev/control-client.ts";
+import { ControlClient, procStat, readDevState, writeDevState } from "../../../src/dev/control-client.ts";
 import type { Deployed } from "../../../src/dev/deployed.ts";
 import type { StackDeadLetters } from "../../../src/dev/dlq.ts";
 import { Faults } from "../../../src/gateway/faults.ts";
@@ -126,7 +126,7 @@ describe("control API and its client", function () {
     const dir = mkdtempSync(join(tmpdir(), "lf-state-"));
     expect(ControlClient.forDevDir(dir)).to.equal(undefined);
     const remove = writeDevState(dir, { port: 4599, pid: process.pid });
-    expect(readDevState(dir)).to.deep.equal({ port: 4599, pid: process.pid });
+    expect(readDevState(dir)).to.include({ port: 4599, pid: process.pid });
     remove();
     expect(readDevState(dir)).to.equal(undefined);
   });
@@ -140,5 +140,36 @@ describe("control API and its client", function () {
     writeFileSync(join(dir, "gateway.json"), "{not json");
     expect(ControlClient.forDevDir(dir)).to.equal(undefined);
     expect(existsSync(join(dir, "gateway.json"))).to.equal(false);
+  });
+
+  it("forgets a state file whose pnpm dev is a zombie: killed, its parent gone, never reaped", async function () {
+    if (!existsSync("/proc/self/stat")) this.skip();
+    // `sleep 0` exits at once; its parent becomes `sleep 30`, which never waits for it: a zombie,
+    // as a killed pnpm dev stays where pid 1 does not reap orphans (process_api here, many containers).
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const zombie = await new Promise<number>((resolve) =>
+        parent.stdout?.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
+      );
+      for (let i = 0; i < 200 && (procStat(zombie) as { state?: string })?.state !== "Z"; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(procStat(zombie)).to.have.property("state", "Z");
+      const dir = mkdtempSync(join(tmpdir(), "lf-state-"));
+      writeFileSync(join(dir, "gateway.json"), `${JSON.stringify({ port: 4599, pid: zombie })}\n`);
+      expect(readDevState(dir)).to.equal(undefined);
+      expect(existsSync(join(dir, "gateway.json"))).to.equal(false);
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+
+  it("forgets a state file whose pid now belongs to another process (started at another time)", function () {
+    const own = procStat(process.pid);
+    if (typeof own !== "object") this.skip();
+    const dir = mkdtempSync(join(tmpdir(), "lf-state-"));
+    writeDevState(dir, { port: 4599, pid: process.pid });
+    expect(readDevState(dir)).to.deep.equal({ port: 4599, pid: process.pid, started: own.started });
+    writeDevState(dir, { port: 4599, pid: process.pid, started: own.started - 1 });
+    expect(readDevState(dir)).to.equal(undefined);
   });
 });
