@@ -91,17 +91,12 @@ export class EnvironmentPool {
         const cold = this.initializedAhead.delete(warm);
         return { env: warm, cold };
       }
-      if (this.active < this.options.limit) {
-        // As many inits at once as the machine has cores: beyond, the invocation waits for the
-        // first environment to come free, warm or new (see PoolOptions.maxStarting).
-        if (this.starting >= (this.options.maxStarting ?? Number.POSITIVE_INFINITY)) {
-          if (this.options.throttle && this.active + this.queued >= this.options.limit)
-            throw new ThrottledError(this.options.functionName, this.options.limit);
-          this.queued += 1;
-          await new Promise<void>((resolve) => this.waiting.push(resolve));
-          this.queued -= 1;
-          continue;
-        }
+      // Room for one more environment, and fewer inits running than the machine has cores (see
+      // PoolOptions.maxStarting): one is started for this invocation.
+      if (
+        this.active < this.options.limit &&
+        this.starting < (this.options.maxStarting ?? Number.POSITIVE_INFINITY)
+      ) {
         this.active += 1;
         this.starting += 1;
         const code = this.code;
@@ -123,8 +118,16 @@ export class EnvironmentPool {
         }
         return { env, cold: true };
       }
-      if (this.options.throttle) throw new ThrottledError(this.options.functionName, this.options.limit);
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      // Otherwise it waits for the first environment to come free or init to finish, unless
+      // reserved concurrency throttles it: the invocations waiting count toward the limit.
+      if (this.options.throttle && this.active + this.queued >= this.options.limit)
+        throw new ThrottledError(this.options.functionName, this.options.limit);
+      this.queued += 1;
+      try {
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+      } finally {
+        this.queued -= 1;
+      }
     }
   }
 
@@ -171,16 +174,16 @@ export class EnvironmentPool {
     } finally {
       this.active -= 1;
     }
-    if (this.closed || code.generation <= this.code.generation) {
-      void env?.kill();
-      this.waiting.shift()?.();
-      return;
+    if (this.closed || code.generation <= this.code.generation)
+      void env?.kill(); // superseded
+    else {
+      this.swap(code);
+      if (env?.isAlive) {
+        this.initializedAhead.add(env);
+        this.idle.push(env);
+      } else void env?.kill(); // its init failed: the next invocation starts one and reports the error
     }
-    this.swap(code);
-    if (env?.isAlive) {
-      this.initializedAhead.add(env);
-      this.idle.push(env);
-    } else void env?.kill(); // its init failed: the next invocation starts one and reports the error
+    // Its slot is free again (or holds the new code's environment): one waiter may go on.
     this.waiting.shift()?.();
   }
 

@@ -146,7 +146,9 @@ describe("control API and its client", function () {
     if (!existsSync("/proc/self/stat")) this.skip();
     // `sleep 0` exits at once; its parent becomes `sleep 30`, which never waits for it: a zombie,
     // as a killed pnpm dev stays where pid 1 does not reap orphans (process_api here, many containers).
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     try {
       const zombie = await new Promise<number>((resolve) =>
         parent.stdout?.once("data", (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
