@@ -1,18 +1,31 @@
 import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import { basename, join, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { type BuildContext, context, type OutputFile, type Plugin } from "esbuild";
 import { BUNDLE_FILE, esbuildSettings, SOURCE_MAP_FILE } from "./function-bundle.ts";
 
 /** A function's bundle kept ready to build again, as pnpm dev's hot reload uses it. */
 export interface HotBundle {
-  /** Builds the package's sources as they are now into `outDir`: the bundle, its map, its vendor files. */
+  /**
+   * Builds the package's sources as they are now into `outDir`: the bundle, its map, and `vendor`,
+   * a link to the vendor files' directory (see {@link vendorDirName}).
+   */
   build(outDir: string): Promise<void>;
   dispose(): Promise<void>;
 }
 
 /** Where the installed packages a function imports go, beside its bundle. */
 const VENDOR_DIR = "vendor";
+
+/**
+ * The directory, beside the builds (`outDir`'s parent), that holds one set of vendor files: named
+ * by what they hold, written once, and linked from every build that imports the same. Node resolves
+ * an import through the link to the real file, so builds that share vendor files share their URLs:
+ * an execution environment that imported them ahead (pnpm dev's spare environments) runs the next
+ * build without loading them again.
+ */
+export const vendorDirName = (key: string) => `vendor-${key.slice(0, 16)}`;
 
 /** What the function's own code imports of one installed package. */
 type Imported = { names: Set<string>; everything: boolean };
@@ -133,7 +146,12 @@ export async function hotBundle(dir: string): Promise<HotBundle> {
     logLevel: "silent",
   });
   let vendor:
-    | { key: string; files: OutputFile[]; ctx: BuildContext<{ write: false; outdir: string }> }
+    | {
+        key: string;
+        files: OutputFile[];
+        ctx: BuildContext<{ write: false; outdir: string }>;
+        content: string;
+      }
     | undefined;
 
   const buildVendor = async (imports: Map<string, Imported>) => {
@@ -144,7 +162,7 @@ export async function hotBundle(dir: string): Promise<HotBundle> {
       return { file, source: vendorEntry(pkg, imported), from: vendorPackages.get(pkg) ?? dir };
     });
     const key = createHash("sha256").update(JSON.stringify(entries)).digest("hex");
-    if (vendor?.key === key) return vendor.files;
+    if (vendor?.key === key) return vendor;
     await vendor?.ctx.dispose();
     const sources = new Map(entries.map((e) => [e.file.replace(/\.mjs$/, ""), e]));
     const ctx: BuildContext<{ write: false; outdir: string }> = await context({
@@ -179,8 +197,35 @@ export async function hotBundle(dir: string): Promise<HotBundle> {
       logLevel: "silent",
     });
     const result = await ctx.rebuild();
-    vendor = { key, files: result.outputFiles, ctx };
-    return vendor.files;
+    // Named by what the files hold: the same imports of other installed versions are other files.
+    const content = createHash("sha256");
+    for (const file of result.outputFiles) content.update(file.path).update(file.contents);
+    vendor = { key, files: result.outputFiles, ctx, content: content.digest("hex") };
+    return vendor;
+  };
+
+  /** Writes the vendor files once into their directory beside `outDir` (whole, or not at all). */
+  const writeVendor = async (outDir: string, key: string, files: OutputFile[]) => {
+    const shared = join(dirname(outDir), vendorDirName(key));
+    if (existsSync(shared)) return shared;
+    const partial = `${shared}.${process.pid}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true });
+    const vendorOut = resolve(join(dir, "dist", VENDOR_DIR));
+    await Promise.all(
+      files.map((file) =>
+        writeFile(
+          join(partial, relative(vendorOut, file.path)),
+          file.path.endsWith(".map") ? absoluteMap(file) : file.contents,
+        ),
+      ),
+    );
+    await rename(partial, shared).catch(async (error: NodeJS.ErrnoException) => {
+      // Another build wrote the same files first.
+      await rm(partial, { recursive: true, force: true });
+      if (!existsSync(shared)) throw error;
+    });
+    return shared;
   };
 
   /** A map's sources made absolute: they were relative to where esbuild meant to write it. */
@@ -208,20 +253,17 @@ export async function hotBundle(dir: string): Promise<HotBundle> {
         result = await own.rebuild();
         imports = vendorImports(code());
       }
-      const vendorFiles = await buildVendor(imports);
-      await mkdir(join(outDir, VENDOR_DIR), { recursive: true });
-      const ownDir = resolve(join(dir, "dist"));
+      const built = await buildVendor(imports);
+      await mkdir(outDir, { recursive: true });
+      const shared = await writeVendor(outDir, built.content, built.files);
       await Promise.all([
         ...result.outputFiles.map((file) => {
           const name = basename(file.path);
           if (name !== BUNDLE_FILE && name !== SOURCE_MAP_FILE) throw new Error(`unexpected output ${name}`);
           return writeFile(join(outDir, name), name === SOURCE_MAP_FILE ? absoluteMap(file) : file.contents);
         }),
-        ...vendorFiles.map((file) =>
-          writeFile(
-            join(outDir, relative(ownDir, file.path)),
-            file.path.endsWith(".map") ? absoluteMap(file) : file.contents,
-          ),
+        rm(join(outDir, VENDOR_DIR), { recursive: true, force: true }).then(() =>
+          symlink(relative(outDir, shared), join(outDir, VENDOR_DIR), "dir"),
         ),
       ]);
     },

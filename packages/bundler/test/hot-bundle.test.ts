@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  utimesSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,6 +98,25 @@ describe("hotBundle", function () {
       );
       expect(loaded.stderr).to.equal("");
       expect(loaded.stdout.trim()).to.equal("function");
+    } finally {
+      await bundle.dispose();
+    }
+  });
+
+  it("links every build that imports the same installed code to one vendor directory, so their imports resolve to the same files", async () => {
+    // Prepare
+    const bundle = await hotBundle(PROCESSOR);
+    try {
+      // Act: two saves, in two build directories, as pnpm dev makes them.
+      await bundle.build(join(out, "1"));
+      utimesSync(join(PROCESSOR, "src", "handler.ts"), new Date(), new Date());
+      await bundle.build(join(out, "2"));
+      // Assess: one real directory beside the builds, named by its content, that both link to.
+      const first = realpathSync(join(out, "1", "vendor"));
+      expect(first).to.equal(realpathSync(join(out, "2", "vendor")));
+      expect(first).to.match(new RegExp(`^${realpathSync(out)}/vendor-[0-9a-f]{16}$`));
+      expect(readdirSync(out).filter((e) => e.startsWith("vendor-"))).to.have.length(1);
+      expect(existsSync(join(first, "aws-sdk__client-dynamodb.mjs"))).to.equal(true);
     } finally {
       await bundle.dispose();
     }

@@ -58,6 +58,8 @@ export class Deployments {
   /** The stack's alarms, evaluated here against moto's metrics (moto never evaluates one). */
   private readonly alarms: AlarmEvaluator;
   private readonly hot = new Map<string, HotCode>();
+  /** Each function's latest hot build (or warm-up build): what its spare environment is made from. */
+  private readonly built = new Map<string, string>();
   /** Async events, on disk from their acceptance to their end: nothing acknowledged is lost to a kill. */
   private readonly queue: EventQueue;
 
@@ -98,6 +100,8 @@ export class Deployments {
       const hot = this.hot.get(fn.name);
       if (hot?.replaces === fn.sourceCodeHash) void runtime.reload(fn.name, hot.taskRoot);
       else this.hot.delete(fn.name);
+      const built = this.built.get(fn.name);
+      if (built) runtime.prepareSpare(fn.name, built);
     }
     const previous = this.routing;
     this.routing = buildRouting(deployed, runtime, {
@@ -130,9 +134,19 @@ export class Deployments {
    */
   reload(functionName: string, taskRoot: string): Promise<void> {
     const { runtime } = this.current();
+    this.built.set(functionName, taskRoot);
     const replaces = runtime.stack.functions.find((f) => f.name === functionName)?.sourceCodeHash ?? "";
     this.hot.set(functionName, { taskRoot, replaces });
     return runtime.reload(functionName, taskRoot, { whenWarm: true });
+  }
+
+  /**
+   * A hot build of a function made ahead of its first save (pnpm dev's warm-up): its next build
+   * gets a spare environment that imported the same vendor files (see FunctionRuntime.prepareSpare).
+   */
+  prepareSpare(functionName: string, taskRoot: string): void {
+    this.built.set(functionName, taskRoot);
+    this.routing?.runtime.prepareSpare(functionName, taskRoot);
   }
 
   trigger(ruleName: string): Promise<TriggerResult> {

@@ -23,6 +23,8 @@ export async function watchSources(
   progress: (line: string) => void,
   /** Builds the functions' hot bundles (made, and warmed, at the start of pnpm dev). */
   builder: FunctionBuilder,
+  /** The warm-up builds, by package (see FunctionBuilder.prepare). */
+  warmed?: Promise<ReadonlyMap<string, string>>,
 ): Promise<Array<() => Promise<void> | void>> {
   const byPackage = new Map<string, string[]>();
   const builtBy =
@@ -41,6 +43,7 @@ export async function watchSources(
     buildDir: join(dataDir, "hot"),
     builder,
     reload: (fn, taskRoot) => deployments.reload(fn, taskRoot),
+    ...(warmed ? { warmed, prepared: (fn, taskRoot) => deployments.prepareSpare(fn, taskRoot) } : {}),
     label: (fn) => stack.functions.find((f) => f.name === fn)?.shortName ?? fn,
     log: progress,
   });

@@ -11,7 +11,8 @@ import { format } from "node:util";
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 
-const { taskRoot, handler: handlerSetting, context: environmentContext, clock, logs } = workerData;
+const { handler: handlerSetting, context: environmentContext, clock, logs, preload } = workerData;
+let { taskRoot } = workerData;
 // clock[0]: the invocation's deadline; clock[1]: when a debugger paused this thread (0 while it
 // runs). The host moves the deadline on by the pause when it hears of the resume.
 const remainingMs = () => Math.max(0, clock[0] - (clock[1] || Date.now()));
@@ -156,6 +157,24 @@ function resolveHandler() {
   if (!file)
     throw Object.assign(new Error(`Cannot find module '${base}'`), { name: "Runtime.ImportModuleError" });
   return { file, exportName };
+}
+
+// A spare environment (pnpm dev's hot reload): imports the vendor files ahead, then waits for the
+// code, which imports the same files (see ExecutionEnvironment.spare). When one fails to import, the
+// spare is given up, and the code's own init, started the usual way, reports the error.
+if (preload) {
+  try {
+    for (const file of preload) await import(pathToFileURL(file).href);
+  } catch (error) {
+    post({ type: "preload-failed", error: toLambdaError(error) });
+    process.exit(0);
+  }
+  post({ type: "preloaded" });
+  taskRoot = await new Promise((resolve) =>
+    parentPort.once("message", (message) => resolve(message.taskRoot)),
+  );
+  process.env.LAMBDA_TASK_ROOT = taskRoot;
+  process.env.LAMBDA_RUNTIME_DIR = taskRoot;
 }
 
 let handler;

@@ -16,7 +16,8 @@ export class EnvironmentLog {
     /** What each line is sent to `onLog` with. */
     private readonly meta: { readonly functionName: string; readonly logStreamName: string },
     private readonly onLog?: LogSink,
-    private readonly traces?: StackTraceMapper,
+    /** Set when the code is known (a spare environment learns it after its start). */
+    public traces?: StackTraceMapper,
   ) {}
 
   /**

@@ -3,8 +3,10 @@
  * context's fixed part Lambda gives each, one stack-trace mapper per code, and one invocation in one
  * environment framed as Lambda logs it (START, the function's lines, END and REPORT).
  */
+import { existsSync, lstatSync, readdirSync, realpathSync } from "node:fs";
+import { join } from "node:path";
 import type { FunctionSpec } from "../stack/read-stack.ts";
-import { ExecutionEnvironment } from "./environment.ts";
+import { ExecutionEnvironment, type SpareEnvironment } from "./environment.ts";
 import { newLogStreamName } from "./lambda-limits.ts";
 import type { PauseMonitor } from "./pause-monitor.ts";
 import type { Code } from "./pool.ts";
@@ -22,8 +24,56 @@ export interface FunctionEnvironmentsOptions {
   readonly pauses?: PauseMonitor;
 }
 
+/**
+ * The vendor directory a hot build links to (`<taskRoot>/vendor`, see the bundler's hotBundle), as
+ * its real path: the key a spare environment is kept under. Undefined for a deployed zip's code.
+ */
+export function vendorDirOf(taskRoot: string): string | undefined {
+  const link = join(taskRoot, "vendor");
+  try {
+    return lstatSync(link).isSymbolicLink() ? realpathSync(link) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class FunctionEnvironments {
+  /** An environment started ahead for the next hot build that links to `vendorDir`. */
+  private spare?: { readonly vendorDir: string; readonly env: SpareEnvironment };
+  private closed = false;
+
   constructor(private readonly options: FunctionEnvironmentsOptions) {}
+
+  /**
+   * Starts a spare environment for the next hot build of this function, when `taskRoot` is a hot
+   * build: the next build imports the same vendor files as long as the function's imports of
+   * installed packages stay the same, and the spare has imported them already (see
+   * {@link ExecutionEnvironment.spare}). Keeps the one it has for the same vendor files.
+   */
+  prepareSpare(taskRoot: string): void {
+    const vendorDir = vendorDirOf(taskRoot);
+    if (this.closed || !vendorDir || this.spare?.vendorDir === vendorDir || !existsSync(vendorDir)) return;
+    void this.spare?.env.kill();
+    const logStreamName = newLogStreamName();
+    this.spare = {
+      vendorDir,
+      env: ExecutionEnvironment.spare({
+        ...this.environmentOptions(taskRoot, logStreamName),
+        preload: readdirSync(vendorDir)
+          .filter((f) => f.endsWith(".mjs"))
+          .sort()
+          .map((f) => join(vendorDir, f)),
+      }),
+    };
+  }
+
+  /** Ends the spare environment, if any. */
+  close(): Promise<void> {
+    this.closed = true;
+    const spare = this.spare;
+    this.spare = undefined;
+    return spare ? spare.env.kill() : Promise.resolve();
+  }
 
   private environmentVariables(taskRoot: string, logStreamName: string): Record<string, string> {
     const { spec, region } = this.options;
@@ -49,14 +99,11 @@ export class FunctionEnvironments {
     };
   }
 
-  /** Starts an environment running `code`: the function's variables and the context's fixed part. */
-  start(code: Code): Promise<ExecutionEnvironment> {
-    const logStreamName = newLogStreamName();
-    return ExecutionEnvironment.start({
+  /** What every environment of this function starts with, but its code. */
+  private environmentOptions(taskRoot: string, logStreamName: string) {
+    return {
       spec: this.options.spec,
-      taskRoot: code.taskRoot,
-      generation: code.generation,
-      env: this.environmentVariables(code.taskRoot, logStreamName),
+      env: this.environmentVariables(taskRoot, logStreamName),
       logStreamName,
       context: {
         functionName: this.options.spec.name,
@@ -67,8 +114,32 @@ export class FunctionEnvironments {
         logStreamName,
       },
       onLog: this.options.onLog,
-      traces: this.traces(code.taskRoot),
       pauses: this.options.pauses?.watches(this.options.spec) ? this.options.pauses : undefined,
+    };
+  }
+
+  /**
+   * Starts an environment running `code`: the function's variables and the context's fixed part.
+   * `staged` (a hot reload's first environment) takes the spare environment when it imported the
+   * vendor files this code links to.
+   */
+  async start(code: Code, staged = false): Promise<ExecutionEnvironment> {
+    const spare = this.spare;
+    if (staged && spare && spare.vendorDir === vendorDirOf(code.taskRoot)) {
+      this.spare = undefined;
+      const env = await spare.env.start({
+        taskRoot: code.taskRoot,
+        generation: code.generation,
+        traces: this.traces(code.taskRoot),
+      });
+      if (env) return env;
+    }
+    const logStreamName = newLogStreamName();
+    return ExecutionEnvironment.start({
+      ...this.environmentOptions(code.taskRoot, logStreamName),
+      taskRoot: code.taskRoot,
+      generation: code.generation,
+      traces: this.traces(code.taskRoot),
     });
   }
 

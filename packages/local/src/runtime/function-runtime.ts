@@ -105,7 +105,7 @@ export class FunctionRuntime {
         limit: options.spec.reservedConcurrency ?? options.defaultConcurrency,
         throttle: options.spec.reservedConcurrency !== undefined,
         maxStarting: options.maxStarting,
-        start: (code) => this.envs.start(code),
+        start: (code, staged) => this.envs.start(code, staged),
       },
       options.taskRoot,
     );
@@ -136,9 +136,17 @@ export class FunctionRuntime {
    * once swapped.
    */
   reload(taskRoot: string, options: { readonly whenWarm?: boolean } = {}): Promise<void> {
-    if (options.whenWarm) return this.pool.stage(taskRoot);
+    // A hot build's next save finds an environment that imported its vendor files (see
+    // FunctionEnvironments.prepareSpare), started once this one is in.
+    if (options.whenWarm) return this.pool.stage(taskRoot).then(() => this.prepareSpare(taskRoot));
     this.pool.reload(taskRoot);
+    this.prepareSpare(taskRoot);
     return Promise.resolve();
+  }
+
+  /** Starts a spare environment for the next hot build after `taskRoot` (none for a zip's code). */
+  prepareSpare(taskRoot: string): void {
+    if (!this.closed) this.envs.prepareSpare(taskRoot);
   }
 
   get spec(): FunctionSpec {
@@ -292,7 +300,7 @@ export class FunctionRuntime {
    */
   async close(graceMs = 3000): Promise<void> {
     this.closed = true;
-    const pool = this.pool.close();
+    const pool = Promise.all([this.pool.close(), this.envs.close()]);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.allSettled([...this.inFlight]),

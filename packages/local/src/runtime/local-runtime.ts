@@ -109,6 +109,11 @@ export class LocalRuntime {
     return this.function(name).reload(taskRoot, options);
   }
 
+  /** Starts a spare environment for a function's next hot build after `taskRoot` (see FunctionRuntime.prepareSpare). */
+  prepareSpare(name: string, taskRoot: string): void {
+    this.function(name).prepareSpare(taskRoot);
+  }
+
   /**
    * Runs again the events of the durable queue that nobody runs (a killed pnpm dev's, or a closed
    * runtime's), under their request ids and ages. Events of a function this stack does not deploy

@@ -30,8 +30,8 @@ export interface PoolOptions {
    * invocations count toward it.
    */
   readonly maxStarting?: number;
-  /** Starts an environment running `code` (its init included). */
-  readonly start: (code: Code) => Promise<ExecutionEnvironment>;
+  /** Starts an environment running `code` (its init included); `staged` for a reload's first (see stage). */
+  readonly start: (code: Code, staged?: boolean) => Promise<ExecutionEnvironment>;
 }
 
 /**
@@ -168,7 +168,7 @@ export class EnvironmentPool {
     this.active += 1;
     let env: ExecutionEnvironment | undefined;
     try {
-      env = await this.options.start(code);
+      env = await this.options.start(code, true);
     } catch {
       env = undefined;
     } finally {

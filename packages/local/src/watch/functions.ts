@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { linkSourceMap } from "../runtime/source-maps.ts";
 import { BuildError, type FunctionBuilder } from "./builder.ts";
@@ -22,6 +22,10 @@ export interface FunctionWatcherOptions {
   readonly builder: FunctionBuilder;
   /** Swaps a function's code for the bundle in `taskRoot`; resolves once the new code can serve. */
   readonly reload: (functionName: string, taskRoot: string) => Promise<void>;
+  /** Builds made before the first save, by package (see FunctionBuilder.prepare). */
+  readonly warmed?: Promise<ReadonlyMap<string, string>>;
+  /** A function's package was built ahead into `taskRoot`: its next build will link the same vendor files. */
+  readonly prepared?: (functionName: string, taskRoot: string) => void;
   /** The name to print for a function. */
   readonly label: (functionName: string) => string;
   readonly log: (line: string) => void;
@@ -60,6 +64,13 @@ export class FunctionWatcher {
       this.watch(join(dir, "src"), [dir]);
     }
     for (const dir of this.options.shared) this.watch(dir, [...this.options.packages.keys()]);
+    void this.options.warmed?.then((built) => {
+      for (const [pkg, outDir] of built) {
+        // A save built already: its reload made the spare.
+        if (this.closed || (this.state.get(pkg)?.builds ?? 1) > 0) continue;
+        for (const fn of this.options.packages.get(pkg) ?? []) this.options.prepared?.(fn, outDir);
+      }
+    });
   }
 
   close(): void {
@@ -126,11 +137,28 @@ export class FunctionWatcher {
     }
   }
 
-  /** Removes builds older than the last few. */
+  /**
+   * Removes builds older than the last few, and the vendor directories no build left links to
+   * (not while a build runs: it may have written one it has not linked yet).
+   */
   private prune(pkg: string, latest: number): void {
     if (this.closed) return;
     const dir = join(this.options.buildDir, basename(pkg));
-    for (const entry of readdirSync(dir))
+    const entries = readdirSync(dir);
+    for (const entry of entries)
       if (Number(entry) <= latest - KEEP_BUILDS) rmSync(join(dir, entry), { recursive: true, force: true });
+    if (this.state.get(pkg)?.building) return;
+    const linked = new Set<string>();
+    for (const entry of readdirSync(dir))
+      if (/^\d+$/.test(entry)) {
+        try {
+          linked.add(basename(readlinkSync(join(dir, entry, "vendor"))));
+        } catch {
+          // No vendor link (yet, or any longer).
+        }
+      }
+    for (const entry of entries)
+      if (entry.startsWith("vendor-") && !linked.has(entry))
+        rmSync(join(dir, entry), { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -280,6 +280,64 @@ describe("function runtime: async invocations, concurrency, shutdown (local Lamb
       expect((await fn.invoke({})).payload).to.deep.equal({ version: 11 });
       await slow;
       expect((await fn.invoke({})).payload).to.deep.equal({ version: 11 });
+    });
+
+    /** Hot builds as pnpm dev's bundler lays them out: `<n>/index.mjs` and `<n>/vendor` → `../vendor-<key>`. */
+    const builds = mkdtempSync(join(tmpdir(), "lf-hot-builds-"));
+    /** Vendor files whose import takes `ms` of CPU (as the AWS SDK's does), counting their evaluations. */
+    const vendor = (key: string, ms: number) => {
+      mkdirSync(join(builds, `vendor-${key}`));
+      writeFileSync(
+        join(builds, `vendor-${key}`, "heavy.mjs"),
+        `const until = Date.now() + ${ms}; while (Date.now() < until);\n` +
+          "globalThis.loads = (globalThis.loads ?? 0) + 1;\nexport const loads = () => globalThis.loads;\n",
+      );
+    };
+    const hotBuild = (n: number, key: string) => {
+      const dir = join(builds, String(n));
+      mkdirSync(dir);
+      symlinkSync(`../vendor-${key}`, join(dir, "vendor"), "dir");
+      writeFileSync(
+        join(dir, "index.mjs"),
+        `import { loads } from "./vendor/heavy.mjs";\n` +
+          `export const handler = async () => ({ build: ${n}, loads: loads(), taskRoot: process.env.LAMBDA_TASK_ROOT });`,
+      );
+      return dir;
+    };
+    after(() => rmSync(builds, { recursive: true, force: true }));
+
+    it("with whenWarm, inits a save that links the same vendor files in a spare environment that imported them ahead", async () => {
+      // Prepare: build 1 is in; the spare for the next build imports its 400 ms of vendor files.
+      vendor("a", 400);
+      const fn = runtime.function("default-async");
+      await fn.reload(hotBuild(1, "a"), { whenWarm: true });
+      expect((await fn.invoke({})).payload).to.include({ build: 1, loads: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Act: the next save, same vendor files.
+      const saved = performance.now();
+      await fn.reload(hotBuild(2, "a"), { whenWarm: true });
+      const reloadMs = performance.now() - saved;
+      const first = await fn.invoke({});
+      // Assess: only its own module ran after the save; the vendor module was evaluated once in
+      // that environment, and the code sees its own task root. Its Init Duration counts the import
+      // done ahead, as Lambda's would have.
+      expect(reloadMs).to.be.below(250);
+      expect(first.payload).to.deep.equal({ build: 2, loads: 1, taskRoot: join(builds, "2") });
+      expect(first.coldStart).to.equal(true);
+      expect(first.initDurationMs ?? 0).to.be.at.least(400);
+    });
+
+    it("with whenWarm, inits a save that links other vendor files the usual way, and runs it", async () => {
+      vendor("b", 300);
+      const fn = runtime.function("default-async");
+      const saved = performance.now();
+      await fn.reload(hotBuild(3, "b"), { whenWarm: true });
+      expect(performance.now() - saved).to.be.at.least(300);
+      expect((await fn.invoke({})).payload).to.deep.equal({
+        build: 3,
+        loads: 1,
+        taskRoot: join(builds, "3"),
+      });
     });
   });
 });
