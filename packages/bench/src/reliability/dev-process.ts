@@ -77,6 +77,13 @@ export class DevProcess {
   /** The first lines it printed (the start and its banner), then the last 200 KB. */
   private head = "";
   private output = "";
+  /**
+   * Every line pnpm dev printed of its own (not a function's log line, which starts with its
+   * name in brackets, nor a JSON record), as it came: counting them stays right however long it
+   * runs, where {@link printed} keeps only the last 200 KB.
+   */
+  readonly said: string[] = [];
+  private partial = "";
   private exit?: { code: number | null; signal: NodeJS.Signals | null };
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly control: ControlClient;
@@ -116,6 +123,10 @@ export class DevProcess {
       const text = chunk.toString("utf8");
       if (this.head.length < 50_000) this.head += text;
       this.output = (this.output + text).slice(-200_000);
+      const lines = (this.partial + text).split("\n");
+      this.partial = lines.pop() ?? "";
+      for (const line of lines)
+        if (line && !line.startsWith("[") && !line.startsWith("{")) this.said.push(line);
     };
     this.child.stdout?.on("data", keep);
     this.child.stderr?.on("data", keep);

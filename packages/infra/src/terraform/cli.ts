@@ -8,7 +8,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { homedir, setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { findProviderMirror, PROVIDER_DIR } from "./mirror.ts";
 
@@ -108,10 +108,43 @@ export function terraformEnv(
   return { env, mirror };
 }
 
+/**
+ * Lowers the priority of a running process, every thread of it (niceness is per thread on Linux),
+ * to `niceness`; threads it starts later inherit it. Where that is not allowed, nothing changes.
+ */
+export function lowerPriority(pid: number, niceness: number): void {
+  let threads: number[] = [pid];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    // No /proc (not Linux): the process's priority is the one to set.
+  }
+  for (const tid of threads) {
+    try {
+      setPriority(tid, niceness);
+    } catch {
+      // Gone, or not allowed.
+    }
+  }
+}
+
+/** How terraform is run: where, with what environment, and how it shares the machine. */
+export interface TerraformRunOptions {
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  /** Also stream its output (progress on long commands). */
+  readonly echo?: boolean;
+  /**
+   * Its nice value (and its provider's, which it starts): background work, such as `pnpm dev`
+   * applying an infra edit while its user goes on, yields the CPU to what they wait for.
+   */
+  readonly niceness?: number;
+}
+
 /** Runs terraform and collects its output; `echo` also streams it (for progress on long commands). */
 export function runTerraform(
   args: ReadonlyArray<string>,
-  options: { readonly cwd: string; readonly env: Record<string, string>; readonly echo?: boolean },
+  options: TerraformRunOptions,
 ): Promise<TerraformResult> {
   return new Promise((resolve, reject) => {
     const spawnOptions: SpawnOptions = {
@@ -119,7 +152,10 @@ export function runTerraform(
       env: options.env,
       stdio: ["ignore", "pipe", "pipe"],
     };
-    const child = spawn("terraform", [...args], spawnOptions);
+    // Through nice(1): niceness is per thread, and terraform's threads start with the process.
+    const child = options.niceness
+      ? spawn("nice", ["-n", String(options.niceness), "terraform", ...args], spawnOptions)
+      : spawn("terraform", [...args], spawnOptions);
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -142,10 +178,7 @@ export function runTerraform(
 }
 
 /** Like {@link runTerraform}, but throws with terraform's own message when it fails. */
-export async function terraform(
-  args: ReadonlyArray<string>,
-  options: { readonly cwd: string; readonly env: Record<string, string>; readonly echo?: boolean },
-): Promise<string> {
+export async function terraform(args: ReadonlyArray<string>, options: TerraformRunOptions): Promise<string> {
   const result = await runTerraform(args, options);
   if (result.code !== 0) {
     throw new Error(

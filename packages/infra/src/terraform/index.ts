@@ -1,6 +1,7 @@
 // The terraform CLI, the provider mirror and synthesized stacks on disk, without CDKTF: what the
 // local stack and the review need at run time loads none of the synth's modules (about 0.9 s).
 export {
+  lowerPriority,
   PLUGIN_CACHE_ENV,
   pluginCacheDir,
   runTerraform,

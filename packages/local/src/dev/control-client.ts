@@ -71,7 +71,8 @@ export function procStat(pid: number): { state: string; started: number } | "gon
 function alive(pid: number, started?: number): boolean {
   const stat = procStat(pid);
   if (stat === "gone") return false;
-  if (stat) return stat.state !== "Z" && stat.state !== "X" && (started === undefined || stat.started === started);
+  if (stat)
+    return stat.state !== "Z" && stat.state !== "X" && (started === undefined || stat.started === started);
   try {
     process.kill(pid, 0);
     return true;

@@ -186,6 +186,8 @@ export async function applyLocally(
     readonly provider?: SharedProvider;
     /** moto, straight: where the functions' code is put before the apply (see apply-shortcuts.ts). */
     readonly moto: MotoClientConfig;
+    /** terraform's nice value: an infra edit's apply runs behind what the user is doing. */
+    readonly niceness?: number;
   },
 ): Promise<ApplyResult> {
   const workdir = join(workRoot, stack.name);
@@ -240,7 +242,7 @@ export async function applyLocally(
       `-parallelism=${options.parallelism}`,
       `-refresh=${options.refresh}`,
     ],
-    { cwd: workdir, env },
+    { cwd: workdir, env, niceness: options.niceness },
   );
   // It ended (also when it failed): Terraform wrote its state for what it did.
   rmSync(join(workdir, APPLYING_FILE), { force: true });

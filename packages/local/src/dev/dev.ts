@@ -20,6 +20,7 @@ import type { Routing } from "../gateway/routing.ts";
 import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
 import { FunctionBuilder } from "../watch/builder.ts";
+import { BACKGROUND_NICENESS } from "../watch/infra.ts";
 import { functionPackages, sourceMapOf } from "../watch/packages.ts";
 import { forgetDeployment, interruptedApply } from "./applied.ts";
 import { type ControlServices, handleControl, planCheckOf, type TriggerResult } from "./control.ts";
@@ -139,11 +140,13 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   // Hot reload's bundles, each built once now, beside moto's start and the apply: a first save
   // finds its package's bundle ready to build again.
   const builder = options.watch && options.root ? new FunctionBuilder() : undefined;
-  if (builder && options.root)
-    builder.prepare(
-      functionPackages(options.root).map((p) => p.dir),
-      join(dataDir, "hot", ".warm-up"),
-    );
+  const warmed =
+    builder && options.root
+      ? builder.prepare(
+          functionPackages(options.root).map((p) => p.dir),
+          join(dataDir, "hot"),
+        )
+      : undefined;
   // The EC2 client takes 0.8 s to load: loaded while moto starts, not after it.
   const seeding = import("./seed.ts");
   seeding.catch(() => {});
@@ -210,7 +213,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     step(4, "terraform apply of the synthesized stack (provider pointed at the gateway)");
     const provider = new SharedProvider();
     cleanups.push(() => provider.stop());
-    const applyStack = async (synthesized: StackSpec, mayReuse: boolean, refresh = true) =>
+    const applyStack = async (synthesized: StackSpec, mayReuse: boolean, refresh = true, niceness?: number) =>
       applyLocally(
         synthesized,
         join(dataDir, "terraform"),
@@ -225,6 +228,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
           provider,
           motoStateId: await moto.stateId(),
           moto: gateway.motoLink.clientConfig(stack.region),
+          niceness,
         },
       );
     // A restored moto holds what the last apply left; when neither the stack, the state nor
@@ -281,7 +285,10 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
     };
     const redeploy = async (otherStackDir: string, redeployOptions: { readonly refresh?: boolean } = {}) => {
       const other = sameStackAt(otherStackDir);
-      const result = await applyStack(other, false, redeployOptions.refresh ?? true);
+      // Once the stack is up, an apply is background work: terraform and the provider yield the
+      // CPU to the API, the saves and the console the user is busy with.
+      provider.background(BACKGROUND_NICENESS);
+      const result = await applyStack(other, false, redeployOptions.refresh ?? true, BACKGROUND_NICENESS);
       deployments.use(other, result);
       return result;
     };
@@ -297,6 +304,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
           redeploy,
           options.progress,
           builder,
+          warmed,
         )),
       );
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { lowerPriority } from "@lambdaform/infra/terraform";
 
 /** How long the provider may take to say where it listens. */
 const START_TIMEOUT_MS = 30_000;
@@ -46,7 +47,22 @@ export class ProviderProcess {
   async terraformEnv(): Promise<Record<string, string>> {
     if (!this.reattach || this.child?.exitCode !== null || this.child?.signalCode !== null)
       this.reattach = this.start();
-    return { TF_REATTACH_PROVIDERS: await this.reattach };
+    const reattach = await this.reattach;
+    if (this.niceness !== undefined) ProviderProcess.lower(reattach, this.niceness);
+    return { TF_REATTACH_PROVIDERS: reattach };
+  }
+
+  /** The nice value it runs at from now on (see SharedProvider.background). */
+  niceness?: number;
+
+  /** Lowers the priority of the provider that `TF_REATTACH_PROVIDERS` names (its `Pid`). */
+  private static lower(reattach: string, niceness: number): void {
+    try {
+      for (const provider of Object.values(JSON.parse(reattach) as Record<string, { Pid?: number }>))
+        if (typeof provider.Pid === "number") lowerPriority(provider.Pid, niceness);
+    } catch {
+      // Not the JSON expected: it runs at the usual priority.
+    }
   }
 
   stop(): void {
@@ -110,6 +126,7 @@ export class ProviderProcess {
  */
 export class SharedProvider {
   private process?: ProviderProcess;
+  private niceness?: number;
 
   /** The variables that attach terraform to the session's provider; none when it is not installed. */
   async env(
@@ -124,8 +141,19 @@ export class SharedProvider {
       // applied to the HTTP client of a provider run in this mode, and is not needed.
       const { AWS_CA_BUNDLE: _, ...env } = base;
       this.process = new ProviderProcess(binary, env, workdir);
+      if (this.niceness !== undefined) this.process.niceness = this.niceness;
     }
     return this.process.terraformEnv();
+  }
+
+  /**
+   * From now on the provider runs at nice `niceness`, as the terraform commands of a background
+   * apply do (pnpm dev applying an infra edit while its user goes on with the API and their saves).
+   * For the rest of the session: a process may not raise its priority back without privileges.
+   */
+  background(niceness: number): void {
+    this.niceness = niceness;
+    if (this.process) this.process.niceness = niceness;
   }
 
   stop(): void {

@@ -2,6 +2,9 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { SourceWatcher } from "./source-watcher.ts";
 
+/** The nice value of what pnpm dev does in the background: an infra edit's synth and apply. */
+export const BACKGROUND_NICENESS = 10;
+
 /** An editor's save comes as several events; one batch synthesizes once. */
 const SETTLE_MS = 150;
 
@@ -89,9 +92,17 @@ export function infraSynth(root: string, stage: string, outdir: string): () => P
   return () =>
     new Promise((resolve, reject) => {
       const infra = join(root, "packages", "infra");
+      // At a low priority (through nice(1), for every thread of it): the synth is background work.
       const child = spawn(
-        join(infra, "node_modules", ".bin", "tsx"),
-        ["src/bin/synth.ts", "--stage", stage],
+        "nice",
+        [
+          "-n",
+          String(BACKGROUND_NICENESS),
+          join(infra, "node_modules", ".bin", "tsx"),
+          "src/bin/synth.ts",
+          "--stage",
+          stage,
+        ],
         {
           cwd: infra,
           env: { ...process.env, CDKTF_OUTDIR: outdir },

@@ -174,7 +174,7 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
     const served: number[] = [];
     const reloads: Array<{ fn: string; ms?: number }> = [];
     /** Every save: what, how, and how long until it was served (undefined: never, within 5 s). */
-    const saved: Array<{ n: number; fn: string; how: string; ms?: number }> = [];
+    const saved: Array<{ n: number; fn: string; how: string; ms?: number; duringApply: boolean }> = [];
     const originals = new Map(EDITS.map((e) => [e.file, readFileSync(join(repo.dir, e.file), "utf8")]));
     const infraFile = join(repo.dir, "packages/infra/src/config/stages.ts");
     let infraEdited = false;
@@ -209,7 +209,10 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
       const how = saves % 2 === 0 ? "rename" : "in place";
       const file = join(repo.dir, edit.file);
       const text = originals.get(edit.file)?.replace(edit.from, edit.to(saves)) ?? "";
-      const reloadsBefore = (dev.printed.match(new RegExp(`reloaded [^\\n]*${edit.fn}`, "g")) ?? []).length;
+      const reloadsOf = (fn: string) =>
+        dev.said.filter((l) => l.startsWith("reloaded ") && l.includes(fn)).length;
+      const reloadsBefore = reloadsOf(edit.fn);
+      const duringApply = !infraDone;
       const at = performance.now();
       save(file, text, how);
       if (edit.fn === "hello-api") {
@@ -221,16 +224,11 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
         );
         const first = answers.find((a) => a.at > at && a.message === message);
         served.push(ok && first ? first.at - at : Number.POSITIVE_INFINITY);
-        saved.push({ n: saves, fn: edit.fn, how, ms: ok && first ? first.at - at : undefined });
+        saved.push({ n: saves, fn: edit.fn, how, ms: ok && first ? first.at - at : undefined, duringApply });
       } else {
-        const ok = await eventually(
-          async () =>
-            (dev.printed.match(new RegExp(`reloaded [^\\n]*${edit.fn}`, "g")) ?? []).length > reloadsBefore,
-          5000,
-          10,
-        );
+        const ok = await eventually(async () => reloadsOf(edit.fn) > reloadsBefore, 5000, 10);
         reloads.push({ fn: edit.fn, ms: ok ? performance.now() - at : undefined });
-        saved.push({ n: saves, fn: edit.fn, how, ms: ok ? performance.now() - at : undefined });
+        saved.push({ n: saves, fn: edit.fn, how, ms: ok ? performance.now() - at : undefined, duringApply });
       }
       await sleep(1000 + Math.random() * 2000);
     }
@@ -334,6 +332,15 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
     f.add(
       "hello-api's, by answer (max); the others', by reload (slowest)",
       `${Math.max(0, ...served.filter(Number.isFinite)).toFixed(0)} ms; ${slowest ? `${slowest.fn} ${slowest.ms?.toFixed(0)} ms` : "none"}`,
+    );
+    f.add(
+      "each save, in order (ms; * while the infra edit applied)",
+      saved
+        .map(
+          (x) =>
+            `${x.fn.split("-")[0]} ${x.ms === undefined ? "never" : x.ms.toFixed(0)}${x.duringApply ? "*" : ""}`,
+        )
+        .join(", "),
     );
     f.expect(
       done.length === times.length,
