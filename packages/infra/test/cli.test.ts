@@ -25,7 +25,10 @@ describe("terraform as background work", function () {
   });
   after(() => rmSync(bin, { recursive: true, force: true }));
 
-  const env = () => ({ ...(process.env as Record<string, string>), PATH: `${bin}${delimiter}${process.env.PATH}` });
+  const env = () => ({
+    ...(process.env as Record<string, string>),
+    PATH: `${bin}${delimiter}${process.env.PATH}`,
+  });
 
   it("runs terraform at the niceness asked for, and at the usual one otherwise", async () => {
     const base = niceOf(process.pid);

@@ -37,6 +37,9 @@ export function vendorDirOf(taskRoot: string): string | undefined {
   }
 }
 
+/** Stack-trace mappers kept per function: its codes of the last few saves. */
+const KEPT_MAPPERS = 4;
+
 export class FunctionEnvironments {
   /** An environment started ahead for the next hot build that links to `vendorDir`. */
   private spare?: { readonly vendorDir: string; readonly env: SpareEnvironment };
@@ -145,12 +148,19 @@ export class FunctionEnvironments {
 
   private readonly mappers = new Map<string, StackTraceMapper>();
 
-  /** One mapper per code, its source map read once. */
+  /**
+   * One mapper per code, its source map read once; those of the last few codes only (a hot reload
+   * brings new code at every save, and an environment of older code keeps its own mapper).
+   */
   private traces(taskRoot: string): StackTraceMapper {
     let mapper = this.mappers.get(taskRoot);
     if (!mapper) {
       mapper = new StackTraceMapper(taskRoot);
       this.mappers.set(taskRoot, mapper);
+      for (const old of this.mappers.keys()) {
+        if (this.mappers.size <= KEPT_MAPPERS) break;
+        this.mappers.delete(old);
+      }
     }
     return mapper;
   }

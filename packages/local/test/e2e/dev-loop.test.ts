@@ -131,12 +131,12 @@ describe("pnpm dev as a dev loop", function () {
     scratch.removeAll();
   });
 
-  it("serves the new code after a save, and says reloaded hello-api in N ms", async () => {
+  it("serves the new code after a save, and says reloaded hello-api in N ms (build M ms)", async () => {
     // Act
     const from = lines.length;
     writeFileSync(source(), withMessage("Hello from a save!"));
     // Assess
-    expect(await nextLine(/^reloaded hello-api in \d+ ms$/, from)).to.be.a("string");
+    expect(await nextLine(/^reloaded hello-api in \d+ ms \(build \d+ ms\)$/, from)).to.be.a("string");
     expect((await hello()).body.message).to.equal("Hello from a save!");
   });
 
