@@ -1,6 +1,6 @@
 // Validation of events and configuration, on valibot: its schemas are plain objects of small
 // functions, so building them at module scope costs next to nothing at cold init (zod's schema
-// construction was most of a function's init; see `pnpm bench --only init` and the README). What
+// construction was most of a function's init; see `pnpm bench --only init` and docs/bench.md). What
 // this module adds is the error: the first bad field's path in accessor notation, and a reason in
 // the words the functions have always answered with (`Invalid input: expected string, received
 // number`).

@@ -22,7 +22,7 @@ import { type DevStack, startDev } from "../../src/dev/dev.ts";
 import { deployedDataDir } from "../deployed-template.ts";
 import { devTestOptions } from "../helpers.ts";
 
-/** Where the screenshots go: the repository's bench-results/console/ (the README shows them). */
+/** Where the screenshots go: the repository's bench-results/console/ (docs/dev.md shows them). */
 const SHOTS = fileURLToPath(new URL("../../../../bench-results/console/", import.meta.url));
 /**
  * Run in the page (a string, so the test's compiler adds nothing the page lacks): every control
