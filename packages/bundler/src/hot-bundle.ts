@@ -4,6 +4,9 @@ import { mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { type BuildContext, context, type OutputFile, type Plugin } from "esbuild";
 import { BUNDLE_FILE, esbuildSettings, SOURCE_MAP_FILE } from "./function-bundle.ts";
+import { type Imported, vendorImports } from "./vendor-imports.ts";
+
+export { vendorImports } from "./vendor-imports.ts";
 
 /** A function's bundle kept ready to build again, as pnpm dev's hot reload uses it. */
 export interface HotBundle {
@@ -26,44 +29,6 @@ const VENDOR_DIR = "vendor";
  * build without loading them again.
  */
 export const vendorDirName = (key: string) => `vendor-${key.slice(0, 16)}`;
-
-/** What the function's own code imports of one installed package. */
-type Imported = { names: Set<string>; everything: boolean };
-
-/**
- * Reads the imports of installed packages from the function's own bundle, as esbuild prints them:
- * `import{A as b,C as d}from"./vendor/x.mjs"`, `import e from"…"`, `import*as f from"…"`,
- * `import"…"`, and `import("…")`.
- */
-export function vendorImports(code: string): Map<string, Imported> {
-  const found = new Map<string, Imported>();
-  const entry = (spec: string) => {
-    let e = found.get(spec);
-    if (!e) {
-      e = { names: new Set(), everything: false };
-      found.set(spec, e);
-    }
-    return e;
-  };
-  const STATIC = /\bimport\s*([^"'`;()]*?)\s*(?:from\s*)?["'](\.\/vendor\/[^"']+)["']/g;
-  for (const [, clause = "", spec = ""] of code.matchAll(STATIC)) {
-    const e = entry(spec);
-    const named = /\{([^}]*)\}/.exec(clause);
-    for (const part of named?.[1]?.split(",") ?? []) {
-      const name = part
-        .trim()
-        .split(/\s+as\s+/)[0]
-        ?.trim();
-      if (name) e.names.add(name);
-    }
-    const rest = clause.replace(/\{[^}]*\}/, "").trim();
-    if (/\*\s*as\b/.test(rest)) e.everything = true;
-    else if (rest.replace(/,/g, "").trim()) e.names.add("default");
-  }
-  for (const [, spec = ""] of code.matchAll(/\bimport\(\s*["'](\.\/vendor\/[^"']+)["']\s*\)/g))
-    entry(spec).everything = true;
-  return found;
-}
 
 /** The source of a vendor entry: exactly what the function's code imports of the package. */
 function vendorEntry(pkg: string, imported: Imported): string {

@@ -13,6 +13,7 @@ import { isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { hotBundle, vendorImports } from "../src/hot-bundle.ts";
+import { staticVendorImports } from "../src/vendor-imports.ts";
 
 const HELLO = fileURLToPath(new URL("../../functions/hello-api/", import.meta.url));
 const PROCESSOR = fileURLToPath(new URL("../../functions/s3-processor/", import.meta.url));
@@ -120,6 +121,19 @@ describe("hotBundle", function () {
     } finally {
       await bundle.dispose();
     }
+  });
+});
+
+describe("staticVendorImports", () => {
+  it("lists the vendor files a bundle imports statically, in evaluation order, without its dynamic imports", () => {
+    const code =
+      'import"./vendor/dotenv.mjs";import{A as a}from"./vendor/x.mjs";import c,{D as d}from"./vendor/debug.mjs";' +
+      'import*as e from"./vendor/x.mjs";const f=import("./vendor/lazy.mjs");';
+    expect(staticVendorImports(code)).to.deep.equal([
+      "./vendor/dotenv.mjs",
+      "./vendor/x.mjs",
+      "./vendor/debug.mjs",
+    ]);
   });
 });
 

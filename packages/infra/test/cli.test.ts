@@ -20,7 +20,11 @@ describe("terraform as background work", function () {
     if (process.platform !== "linux") this.skip();
     // A stand-in terraform on PATH that prints the nice value it runs at.
     bin = mkdtempSync(join(tmpdir(), "lf-fake-terraform-"));
-    writeFileSync(join(bin, "terraform"), "#!/bin/sh\nnice\n");
+    // (Shell builtins only: it runs with this directory alone on PATH too.)
+    writeFileSync(
+      join(bin, "terraform"),
+      '#!/bin/sh\nread -r line < /proc/$$/stat\nset -- $line\necho "${19}"\n',
+    );
     chmodSync(join(bin, "terraform"), 0o755);
   });
   after(() => rmSync(bin, { recursive: true, force: true }));
@@ -39,16 +43,27 @@ describe("terraform as background work", function () {
     expect(Number(usual.stdout.trim())).to.equal(base);
   });
 
+  it("runs terraform at the usual priority where there is no nice(1)", async () => {
+    const run = await runTerraform(["version"], {
+      cwd: bin,
+      env: { ...(process.env as Record<string, string>), PATH: bin },
+      niceness: 10,
+    });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(Number(run.stdout.trim())).to.equal(niceOf(process.pid));
+  });
+
   it("lowers the priority of every thread of a running process", async () => {
     // node: a process with several threads from its start.
     const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 10000)"], { stdio: "ignore" });
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const pid = child.pid ?? 0;
-      lowerPriority(pid, 7);
+      const target = Math.min(19, niceOf(process.pid) + 3);
+      lowerPriority(pid, target);
       const threads = readdirSync(`/proc/${pid}/task`).map(Number);
       expect(threads.length).to.be.above(1);
-      for (const tid of threads) expect(niceOf(tid), `thread ${tid}`).to.equal(7);
+      for (const tid of threads) expect(niceOf(tid), `thread ${tid}`).to.equal(target);
     } finally {
       child.kill("SIGKILL");
     }

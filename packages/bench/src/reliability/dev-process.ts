@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, readdirSync, readFileSync, type WriteStream } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { ControlClient } from "@lambdaform/local";
 
 /**
@@ -83,7 +84,6 @@ export class DevProcess {
    * runs, where {@link printed} keeps only the last 200 KB.
    */
   readonly said: string[] = [];
-  private partial = "";
   private exit?: { code: number | null; signal: NodeJS.Signals | null };
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly control: ControlClient;
@@ -118,18 +118,23 @@ export class DevProcess {
         env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", CI: "" },
       },
     );
-    const keep = (chunk: Buffer) => {
-      this.log.write(chunk);
-      const text = chunk.toString("utf8");
-      if (this.head.length < 50_000) this.head += text;
-      this.output = (this.output + text).slice(-200_000);
-      const lines = (this.partial + text).split("\n");
-      this.partial = lines.pop() ?? "";
-      for (const line of lines)
-        if (line && !line.startsWith("[") && !line.startsWith("{")) this.said.push(line);
+    // Each stream cut into lines on its own (a chunk of one may end mid-line while the other writes).
+    const keep = () => {
+      const decoder = new StringDecoder("utf8");
+      let partial = "";
+      return (chunk: Buffer) => {
+        this.log.write(chunk);
+        const text = decoder.write(chunk);
+        if (this.head.length < 50_000) this.head += text;
+        this.output = (this.output + text).slice(-200_000);
+        const lines = (partial + text).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines)
+          if (line && !line.startsWith("[") && !line.startsWith("{")) this.said.push(line);
+      };
     };
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
+    this.child.stdout?.on("data", keep());
+    this.child.stderr?.on("data", keep());
     this.exited = new Promise((resolve) =>
       this.child.once("exit", (code, signal) => {
         this.exit = { code, signal };

@@ -8,7 +8,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { homedir, setPriority, tmpdir } from "node:os";
+import { getPriority, homedir, setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { findProviderMirror, PROVIDER_DIR } from "./mirror.ts";
 
@@ -121,7 +121,8 @@ export function lowerPriority(pid: number, niceness: number): void {
   }
   for (const tid of threads) {
     try {
-      setPriority(tid, niceness);
+      // Never a raise: a thread already nicer stays as it is.
+      if (getPriority(tid) < niceness) setPriority(tid, niceness);
     } catch {
       // Gone, or not allowed.
     }
@@ -166,13 +167,18 @@ export function runTerraform(
       stderr += chunk;
       if (options.echo) process.stderr.write(chunk);
     });
-    child.on("error", (error: NodeJS.ErrnoException) =>
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      // No nice(1) here: terraform runs at the usual priority.
+      if (error.code === "ENOENT" && options.niceness) {
+        resolve(runTerraform(args, { ...options, niceness: undefined }));
+        return;
+      }
       reject(
         error.code === "ENOENT"
           ? new Error(`terraform was not found on PATH: ${TERRAFORM_INSTALL_HINT}`)
           : error,
-      ),
-    );
+      );
+    });
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }

@@ -159,8 +159,8 @@ function resolveHandler() {
   return { file, exportName };
 }
 
-// A spare environment (pnpm dev's hot reload): imports the vendor files ahead, then waits for the
-// code, which imports the same files (see ExecutionEnvironment.spare). When one fails to import, the
+// A spare environment (pnpm dev's hot reload): imports the vendor files ahead, in the order the code
+// imports them, then waits for the code (see ExecutionEnvironment.spare). When one fails to import, the
 // spare is given up, and the code's own init, started the usual way, reports the error.
 if (preload) {
   try {
@@ -170,11 +170,10 @@ if (preload) {
     process.exit(0);
   }
   post({ type: "preloaded" });
+  // Its variables named this task root already: pnpm dev knows where the next build goes.
   taskRoot = await new Promise((resolve) =>
     parentPort.once("message", (message) => resolve(message.taskRoot)),
   );
-  process.env.LAMBDA_TASK_ROOT = taskRoot;
-  process.env.LAMBDA_RUNTIME_DIR = taskRoot;
 }
 
 let handler;

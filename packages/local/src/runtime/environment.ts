@@ -60,6 +60,8 @@ export interface SpareCode {
 
 /** An environment started ahead of its code: see {@link ExecutionEnvironment.spare}. */
 export interface SpareEnvironment {
+  /** Settles once it imported its files (true), or could not (false: it is of no use). */
+  readonly preloaded: Promise<boolean>;
   /**
    * Runs the code's init in this environment, as {@link ExecutionEnvironment.start} would; undefined
    * when the spare could not be used (its preload failed or it ended): start one the usual way.
@@ -186,39 +188,50 @@ export class ExecutionEnvironment {
   static spare(options: SpareOptions): SpareEnvironment {
     const env = new ExecutionEnvironment({ ...options, generation: -1 });
     const started = performance.now();
-    const preloaded = new Promise<number | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), PRELOAD_TIMEOUT_MS);
-      const done = (ms: number | undefined) => {
+    let taken = false;
+    // Until it is given its code, nothing else listens to the thread: an exit or an error (its heap
+    // limit reached by a timer of a vendor module, say) marks it dead here, where an error event
+    // nobody listened to would end the whole process.
+    const onEnd = () => {
+      if (!taken) env.dead = true;
+    };
+    env.worker.on("error", onEnd);
+    env.worker.on("exit", onEnd);
+    const preloadedMs = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        env.worker.off("message", onMessage);
+        void env.kill();
+        resolve(undefined);
+      }, PRELOAD_TIMEOUT_MS);
+      const onMessage = (message: Message) => {
+        if (message.type === "drain") {
+          env.output.read(true);
+          return;
+        }
         clearTimeout(timer);
         env.worker.off("message", onMessage);
-        env.worker.off("error", onEnd);
-        env.worker.off("exit", onEnd);
-        resolve(ms);
+        resolve(message.type === "preloaded" ? performance.now() - started : undefined);
       };
-      const onMessage = (message: Message) => {
-        if (message.type === "drain") env.output.read(true);
-        else if (message.type === "preloaded") done(performance.now() - started);
-        else if (message.type === "preload-failed") done(undefined);
-      };
-      const onEnd = () => done(undefined);
       env.worker.on("message", onMessage);
-      env.worker.once("error", onEnd);
-      env.worker.once("exit", onEnd);
+      env.worker.once("exit", () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
     });
-    let taken = false;
     return {
+      preloaded: preloadedMs.then((ms) => ms !== undefined && !env.dead),
       async start(code) {
         if (taken) throw new Error("a spare environment is started once");
-        taken = true;
-        const preloadMs = await preloaded;
+        const preloadMs = await preloadedMs;
         if (preloadMs === undefined || env.dead) {
+          taken = true;
           void env.kill();
           return undefined;
         }
+        taken = true;
         env.generation = code.generation;
         env.traces = code.traces;
         env.output.traces = code.traces;
-        await env.watched;
         const initStarted = performance.now();
         env.worker.postMessage({ taskRoot: code.taskRoot });
         await env.initialize(initStarted, preloadMs);

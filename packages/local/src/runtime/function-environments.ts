@@ -3,8 +3,9 @@
  * context's fixed part Lambda gives each, one stack-trace mapper per code, and one invocation in one
  * environment framed as Lambda logs it (START, the function's lines, END and REPORT).
  */
-import { existsSync, lstatSync, readdirSync, realpathSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, readFileSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { staticVendorImports } from "@lambdaform/bundler/vendor-imports";
 import type { FunctionSpec } from "../stack/read-stack.ts";
 import { ExecutionEnvironment, type SpareEnvironment } from "./environment.ts";
 import { newLogStreamName } from "./lambda-limits.ts";
@@ -41,33 +42,78 @@ export function vendorDirOf(taskRoot: string): string | undefined {
 const KEPT_MAPPERS = 4;
 
 export class FunctionEnvironments {
-  /** An environment started ahead for the next hot build that links to `vendorDir`. */
-  private spare?: { readonly vendorDir: string; readonly env: SpareEnvironment };
+  /**
+   * An environment started ahead for the next hot build: where that build goes (`taskRoot`), the
+   * vendor directory it is expected to link to, and the vendor files it is expected to import, in
+   * order. It is used only when the build matches all three.
+   */
+  private spare?: {
+    readonly taskRoot: string;
+    readonly vendorDir: string;
+    readonly imports: string;
+    readonly env: SpareEnvironment;
+  };
   private closed = false;
 
   constructor(private readonly options: FunctionEnvironmentsOptions) {}
 
   /**
-   * Starts a spare environment for the next hot build of this function, when `taskRoot` is a hot
-   * build: the next build imports the same vendor files as long as the function's imports of
-   * installed packages stay the same, and the spare has imported them already (see
-   * {@link ExecutionEnvironment.spare}). Keeps the one it has for the same vendor files.
+   * Starts a spare environment for the build after `taskRoot`, when `taskRoot` is a hot build
+   * (`<builds>/<n>`, whose next is `<builds>/<n+1>`, see the watcher): the vendor files its bundle
+   * imports statically, in order, are imported ahead, under the variables the next build's
+   * environment gets (see {@link ExecutionEnvironment.spare}). The next build links to the same
+   * files as long as the function's imports of installed packages stay the same. Keeps the spare
+   * it has for the same; none under `--inspect` (a debugger would stop at its vendor code). Settles
+   * once the spare imported its files, or could not; never throws.
    */
-  prepareSpare(taskRoot: string): void {
+  async prepareSpare(taskRoot: string): Promise<void> {
+    if (this.closed || this.options.pauses?.watches(this.options.spec)) return;
+    const n = basename(taskRoot);
     const vendorDir = vendorDirOf(taskRoot);
-    if (this.closed || !vendorDir || this.spare?.vendorDir === vendorDir || !existsSync(vendorDir)) return;
-    void this.spare?.env.kill();
+    if (!/^\d+$/.test(n) || !vendorDir) return;
+    const next = join(dirname(taskRoot), String(Number(n) + 1));
+    let imports: string[];
+    try {
+      imports = staticVendorImports(readFileSync(join(taskRoot, "index.mjs"), "utf8"));
+    } catch {
+      return;
+    }
+    const key = imports.join("\n");
+    const current = this.spare;
+    if (current?.taskRoot === next && current.vendorDir === vendorDir && current.imports === key) {
+      await current.env.preloaded;
+      return;
+    }
+    this.spare = undefined;
+    void current?.env.kill();
     const logStreamName = newLogStreamName();
-    this.spare = {
-      vendorDir,
-      env: ExecutionEnvironment.spare({
-        ...this.environmentOptions(taskRoot, logStreamName),
-        preload: readdirSync(vendorDir)
-          .filter((f) => f.endsWith(".mjs"))
-          .sort()
-          .map((f) => join(vendorDir, f)),
-      }),
-    };
+    let env: SpareEnvironment;
+    try {
+      env = ExecutionEnvironment.spare({
+        ...this.environmentOptions(next, logStreamName),
+        preload: imports.map((spec) => join(vendorDir, basename(spec))),
+      });
+    } catch {
+      return;
+    }
+    this.spare = { taskRoot: next, vendorDir, imports: key, env };
+    await env.preloaded;
+  }
+
+  /** The spare environment, when `code` is the build it was started for. */
+  private takeSpare(code: Code): SpareEnvironment | undefined {
+    const spare = this.spare;
+    if (!spare || spare.taskRoot !== code.taskRoot || spare.vendorDir !== vendorDirOf(code.taskRoot))
+      return undefined;
+    let imports: string;
+    try {
+      imports = staticVendorImports(readFileSync(join(code.taskRoot, "index.mjs"), "utf8")).join("\n");
+    } catch {
+      return undefined;
+    }
+    if (imports !== spare.imports) return undefined;
+    this.spare = undefined;
+    return spare.env;
   }
 
   /** Ends the spare environment, if any. */
@@ -123,14 +169,12 @@ export class FunctionEnvironments {
 
   /**
    * Starts an environment running `code`: the function's variables and the context's fixed part.
-   * `staged` (a hot reload's first environment) takes the spare environment when it imported the
-   * vendor files this code links to.
+   * `staged` (a hot reload's first environment) takes the spare environment started for this code.
    */
   async start(code: Code, staged = false): Promise<ExecutionEnvironment> {
-    const spare = this.spare;
-    if (staged && spare && spare.vendorDir === vendorDirOf(code.taskRoot)) {
-      this.spare = undefined;
-      const env = await spare.env.start({
+    const spare = staged ? this.takeSpare(code) : undefined;
+    if (spare) {
+      const env = await spare.start({
         taskRoot: code.taskRoot,
         generation: code.generation,
         traces: this.traces(code.taskRoot),

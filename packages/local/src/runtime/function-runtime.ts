@@ -138,15 +138,22 @@ export class FunctionRuntime {
   reload(taskRoot: string, options: { readonly whenWarm?: boolean } = {}): Promise<void> {
     // A hot build's next save finds an environment that imported its vendor files (see
     // FunctionEnvironments.prepareSpare), started once this one is in.
-    if (options.whenWarm) return this.pool.stage(taskRoot).then(() => this.prepareSpare(taskRoot));
+    if (options.whenWarm)
+      return this.pool.stage(taskRoot).then(() => {
+        // Not for code a later save superseded meanwhile: that save's reload makes its own.
+        if (this.pool.taskRoot === taskRoot) void this.prepareSpare(taskRoot);
+      });
     this.pool.reload(taskRoot);
-    this.prepareSpare(taskRoot);
+    void this.prepareSpare(taskRoot);
     return Promise.resolve();
   }
 
-  /** Starts a spare environment for the next hot build after `taskRoot` (none for a zip's code). */
-  prepareSpare(taskRoot: string): void {
-    if (!this.closed) this.envs.prepareSpare(taskRoot);
+  /**
+   * Starts a spare environment for the hot build after `taskRoot` (none for a zip's code); settles
+   * once it imported its files, or could not (see FunctionEnvironments.prepareSpare).
+   */
+  prepareSpare(taskRoot: string): Promise<void> {
+    return this.closed ? Promise.resolve() : this.envs.prepareSpare(taskRoot);
   }
 
   get spec(): FunctionSpec {

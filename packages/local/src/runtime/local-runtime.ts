@@ -109,10 +109,17 @@ export class LocalRuntime {
     return this.function(name).reload(taskRoot, options);
   }
 
-  /** Starts a spare environment for a function's next hot build after `taskRoot` (see FunctionRuntime.prepareSpare). */
+  /**
+   * Starts a spare environment for a function's next hot build after `taskRoot` (see
+   * FunctionRuntime.prepareSpare), one function after the other: those of a new deployment, or of
+   * pnpm dev's warm-up, do not all import the AWS SDK at once. A function this stack does not
+   * have is left alone.
+   */
   prepareSpare(name: string, taskRoot: string): void {
-    this.function(name).prepareSpare(taskRoot);
+    if (!this.stack.functions.some((f) => f.name === name)) return;
+    this.spares = this.spares.then(() => this.function(name).prepareSpare(taskRoot)).catch(() => {});
   }
+  private spares: Promise<void> = Promise.resolve();
 
   /**
    * Runs again the events of the durable queue that nobody runs (a killed pnpm dev's, or a closed

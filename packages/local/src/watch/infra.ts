@@ -89,34 +89,29 @@ export class InfraWatcher {
  * and the next `pnpm dev` builds it into the stack.
  */
 export function infraSynth(root: string, stage: string, outdir: string): () => Promise<string> {
-  return () =>
-    new Promise((resolve, reject) => {
-      const infra = join(root, "packages", "infra");
+  const infra = join(root, "packages", "infra");
+  const command = [join(infra, "node_modules", ".bin", "tsx"), "src/bin/synth.ts", "--stage", stage];
+  const run = (nice: boolean) =>
+    new Promise<string>((resolve, reject) => {
       // At a low priority (through nice(1), for every thread of it): the synth is background work.
-      const child = spawn(
-        "nice",
-        [
-          "-n",
-          String(BACKGROUND_NICENESS),
-          join(infra, "node_modules", ".bin", "tsx"),
-          "src/bin/synth.ts",
-          "--stage",
-          stage,
-        ],
-        {
-          cwd: infra,
-          env: { ...process.env, CDKTF_OUTDIR: outdir },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
+      const [file = "", ...args] = nice ? ["nice", "-n", String(BACKGROUND_NICENESS), ...command] : command;
+      const child = spawn(file, args, {
+        cwd: infra,
+        env: { ...process.env, CDKTF_OUTDIR: outdir },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       child.stdout.on("data", (chunk: Buffer) => (output += chunk));
       child.stderr.on("data", (chunk: Buffer) => (output += chunk));
-      child.on("error", reject);
+      child.on("error", (error: NodeJS.ErrnoException) =>
+        // No nice(1) here: the synth runs at the usual priority.
+        nice && error.code === "ENOENT" && error.path === "nice" ? resolve(run(false)) : reject(error),
+      );
       child.on("close", (code) =>
         code === 0
           ? resolve(join(outdir, "stacks", `lambdaform-${stage}`))
           : reject(new Error(`synth failed (exit ${code}):\n${output.trim()}`)),
       );
     });
+  return () => run(true);
 }

@@ -327,6 +327,60 @@ describe("function runtime: async invocations, concurrency, shutdown (local Lamb
       expect(first.initDurationMs ?? 0).to.be.at.least(400);
     });
 
+    /** Vendor files that, while `marker` exists, fail as given: at import, or later (a heap runaway). */
+    const failingVendor = (key: string, marker: string, how: "at import" | "later") => {
+      mkdirSync(join(builds, `vendor-${key}`));
+      const failure =
+        how === "at import"
+          ? 'throw new Error("broken at import");'
+          : "setTimeout(() => { const hog = []; for (;;) hog.push(new Array(1e6).fill(1)); }, 100);";
+      writeFileSync(
+        join(builds, `vendor-${key}`, "heavy.mjs"),
+        `import { existsSync } from "node:fs";\nif (existsSync(${JSON.stringify(marker)})) { ${failure} }\n` +
+          "globalThis.loads = (globalThis.loads ?? 0) + 1;\nexport const loads = () => globalThis.loads;\n",
+      );
+    };
+
+    it("starts a save the usual way when its spare died after importing (its heap limit reached while it waited), and the host lives on", async () => {
+      // Prepare: build 4's spare (for build 5) imports vendor files that run away with memory 0.1 s
+      // later, while it waits; build 4's own environment does the same, as it may.
+      const marker = join(builds, "run-away");
+      writeFileSync(marker, "");
+      failingVendor("c", marker, "later");
+      const fn = runtime.function("default-async");
+      await fn.reload(hotBuild(4, "c"), { whenWarm: true });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      rmSync(marker);
+      // Act
+      const saved = performance.now();
+      await fn.reload(hotBuild(5, "c"), { whenWarm: true });
+      // Assess: no wait for a dead spare (the 10 s init timeout), and build 5 serves.
+      expect(performance.now() - saved).to.be.below(2000);
+      expect((await fn.invoke({})).payload).to.deep.equal({
+        build: 5,
+        loads: 1,
+        taskRoot: join(builds, "5"),
+      });
+    });
+
+    it("starts a save the usual way when its spare could not import its vendor files", async () => {
+      const marker = join(builds, "broken");
+      writeFileSync(marker, "");
+      failingVendor("d", marker, "at import");
+      const fn = runtime.function("default-async");
+      await fn.reload(hotBuild(6, "d"), { whenWarm: true });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      rmSync(marker);
+      const saved = performance.now();
+      await fn.reload(hotBuild(7, "d"), { whenWarm: true });
+      expect(performance.now() - saved).to.be.below(2000);
+      expect((await fn.invoke({})).payload).to.deep.equal({
+        build: 7,
+        loads: 1,
+        taskRoot: join(builds, "7"),
+      });
+    });
+
     it("with whenWarm, inits a save that links other vendor files the usual way, and runs it", async () => {
       vendor("b", 300);
       const fn = runtime.function("default-async");
