@@ -100,8 +100,9 @@ export class Deployments {
       const hot = this.hot.get(fn.name);
       if (hot?.replaces === fn.sourceCodeHash) void runtime.reload(fn.name, hot.taskRoot);
       else this.hot.delete(fn.name);
+      // A new deployment's spares (the first one's come with the warm-up builds, once ready).
       const built = this.built.get(fn.name);
-      if (built) runtime.prepareSpare(fn.name, built);
+      if (built && this.routing) runtime.prepareSpare(fn.name, built);
     }
     const previous = this.routing;
     this.routing = buildRouting(deployed, runtime, {
