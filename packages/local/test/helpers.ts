@@ -222,5 +222,8 @@ export function devTestOptions(
     progress: lines ? (line) => lines.push(line) : () => {},
     functionLog: lines ? (name, line) => lines.push(`[${name}] ${line}`) : () => {},
     hooks: { schedules: false },
+    // The suites run two at a time: the other suite is no person's foreground work for an apply
+    // to yield to (see DevOptions.backgroundNiceness).
+    backgroundNiceness: 0,
   };
 }

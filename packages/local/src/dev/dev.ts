@@ -81,6 +81,13 @@ export interface DevOptions {
     /** Infra reload: on unless `false`; the watched directory and the synth can be replaced. */
     readonly infra?: false | { readonly dir?: string; readonly synth?: () => Promise<string> };
   };
+  /**
+   * The nice value of what pnpm dev does in the background once it is ready: an infra edit's
+   * synth, terraform and provider (default {@link BACKGROUND_NICENESS}; 0 runs them as usual).
+   * The e2e tests pass 0: their suites run two at a time, and the other suite is not a person's
+   * foreground work that the apply should yield to.
+   */
+  readonly backgroundNiceness?: number;
 }
 
 /** A running local stack. */
@@ -287,8 +294,9 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
       const other = sameStackAt(otherStackDir);
       // Once the stack is up, an apply is background work: terraform and the provider yield the
       // CPU to the API, the saves and the console the user is busy with.
-      provider.background(BACKGROUND_NICENESS);
-      const result = await applyStack(other, false, redeployOptions.refresh ?? true, BACKGROUND_NICENESS);
+      const niceness = options.backgroundNiceness ?? BACKGROUND_NICENESS;
+      if (niceness > 0) provider.background(niceness);
+      const result = await applyStack(other, false, redeployOptions.refresh ?? true, niceness || undefined);
       deployments.use(other, result);
       return result;
     };
@@ -305,6 +313,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
           options.progress,
           builder,
           warmed,
+          options.backgroundNiceness ?? BACKGROUND_NICENESS,
         )),
       );
     options.progress(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -25,6 +25,8 @@ export async function watchSources(
   builder: FunctionBuilder,
   /** The warm-up builds, by package (see FunctionBuilder.prepare). */
   warmed?: Promise<ReadonlyMap<string, string>>,
+  /** The infra synth's nice value (see DevOptions.backgroundNiceness). */
+  niceness?: number,
 ): Promise<Array<() => Promise<void> | void>> {
   const byPackage = new Map<string, string[]>();
   const builtBy =
@@ -52,7 +54,7 @@ export async function watchSources(
   if (watch.infra !== false) {
     const infra = new InfraWatcher({
       dir: watch.infra?.dir ?? join(root, "packages", "infra", "src"),
-      synth: watch.infra?.synth ?? infraSynth(root, stage, join(dataDir, "synth")),
+      synth: watch.infra?.synth ?? infraSynth(root, stage, join(dataDir, "synth"), niceness),
       apply: async (stackDir) => {
         // The user's own edit is applied as it is: moto's resources are not read back first.
         const result = await redeploy(stackDir, { refresh: false });

@@ -88,13 +88,18 @@ export class InfraWatcher {
  * alone. Function bundles are read as built; a function being edited is hot-reloaded meanwhile,
  * and the next `pnpm dev` builds it into the stack.
  */
-export function infraSynth(root: string, stage: string, outdir: string): () => Promise<string> {
+export function infraSynth(
+  root: string,
+  stage: string,
+  outdir: string,
+  niceness = BACKGROUND_NICENESS,
+): () => Promise<string> {
   const infra = join(root, "packages", "infra");
   const command = [join(infra, "node_modules", ".bin", "tsx"), "src/bin/synth.ts", "--stage", stage];
   const run = (nice: boolean) =>
     new Promise<string>((resolve, reject) => {
       // At a low priority (through nice(1), for every thread of it): the synth is background work.
-      const [file = "", ...args] = nice ? ["nice", "-n", String(BACKGROUND_NICENESS), ...command] : command;
+      const [file = "", ...args] = nice ? ["nice", "-n", String(niceness), ...command] : command;
       const child = spawn(file, args, {
         cwd: infra,
         env: { ...process.env, CDKTF_OUTDIR: outdir },
@@ -113,5 +118,5 @@ export function infraSynth(root: string, stage: string, outdir: string): () => P
           : reject(new Error(`synth failed (exit ${code}):\n${output.trim()}`)),
       );
     });
-  return () => run(true);
+  return () => run(niceness > 0);
 }
