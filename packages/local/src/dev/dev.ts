@@ -21,7 +21,7 @@ import type { PauseMonitor } from "../runtime/pause-monitor.ts";
 import { readStack, type StackSpec } from "../stack/read-stack.ts";
 import { FunctionBuilder } from "../watch/builder.ts";
 import { BACKGROUND_NICENESS } from "../watch/infra.ts";
-import { functionPackages, sourceMapOf } from "../watch/packages.ts";
+import { functionSourceDirs, sourceMapOf } from "../watch/packages.ts";
 import { forgetDeployment, interruptedApply } from "./applied.ts";
 import { type ControlServices, handleControl, planCheckOf, type TriggerResult } from "./control.ts";
 import { readDevState, writeDevState } from "./control-client.ts";
@@ -149,10 +149,7 @@ export async function startDev(options: DevOptions): Promise<DevStack> {
   const builder = options.watch && options.root ? new FunctionBuilder() : undefined;
   const warmed =
     builder && options.root
-      ? builder.prepare(
-          functionPackages(options.root).map((p) => p.dir),
-          join(dataDir, "hot"),
-        )
+      ? builder.prepare(functionSourceDirs(options.root), join(dataDir, "hot"))
       : undefined;
   // The EC2 client takes 0.8 s to load: loaded while moto starts, not after it.
   const seeding = import("./seed.ts");

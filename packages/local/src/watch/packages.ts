@@ -13,6 +13,19 @@ export interface FunctionPackage {
 }
 
 /** Every function package with a build in `dist/`. */
+/**
+ * The function packages by their sources (`packages/functions/<name>/src/handler.ts`), built or
+ * not: what hot reload's warm-up builds. On a fresh clone's first `pnpm dev`, turbo's build runs
+ * beside the start, so no package has its `dist/` yet when the warm-up begins.
+ */
+export function functionSourceDirs(root: string): string[] {
+  const base = join(root, "packages", "functions");
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .map((name) => join(base, name))
+    .filter((dir) => existsSync(join(dir, "src", "handler.ts")));
+}
+
 export function functionPackages(root: string): FunctionPackage[] {
   const base = join(root, "packages", "functions");
   if (!existsSync(base)) return [];
