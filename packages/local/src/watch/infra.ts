@@ -83,6 +83,21 @@ export class InfraWatcher {
 }
 
 /**
+ * What a failed synth says: the compiler's own errors (`file:line:column: ERROR: …`, the path
+ * relative to the repository) when the infra sources did not build, not the loader's stack trace
+ * around them; otherwise the whole output.
+ */
+export function synthFailure(code: number | null, output: string, infraDir: string): string {
+  const root = join(infraDir, "..", "..");
+  const errors = [...output.matchAll(/^(\/\S+?\.[cm]?[jt]sx?:\d+:\d+: ERROR: .*)$/gm)].map((m) =>
+    (m[1] ?? "").replace(`${root}/`, ""),
+  );
+  if (errors.length > 0)
+    return `the infra sources do not build:\n${[...new Set(errors)].join("\n")}\n(\`pnpm synth\` prints the whole output)`;
+  return `synth failed (exit ${code}):\n${output.trim()}`;
+}
+
+/**
  * Synthesizes one stage again, with the infra package's own synth (`src/bin/synth.ts`), into a
  * directory of the dev session's: `cdktf.out` (what `pnpm synth` and turbo's cache own) is left
  * alone. Function bundles are read as built; a function being edited is hot-reloaded meanwhile,
@@ -115,7 +130,7 @@ export function infraSynth(
       child.on("close", (code) =>
         code === 0
           ? resolve(join(outdir, "stacks", `lambdaform-${stage}`))
-          : reject(new Error(`synth failed (exit ${code}):\n${output.trim()}`)),
+          : reject(new Error(synthFailure(code, output, infra))),
       );
     });
   return () => run(niceness > 0);
