@@ -217,7 +217,10 @@ describe("moto with a snapshot and a journal (pnpm dev's state)", function () {
     expect(Math.max(...answered)).to.be.below(took / 2);
     expect(written?.seq).to.be.a("number");
     expect(again.restored.snapshot_seq).to.equal(written?.seq);
-    expect(again.restored.replayed).to.equal(6);
+    // The journal holds what came after the fork: the five writes during the snapshot and the one
+    // after, unless the first of them reached moto before the snapshot's request (then it is in
+    // the snapshot). Either way none is lost: the buckets below.
+    expect(again.restored.replayed).to.be.within(5, 6);
     const buckets = (await s3().send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name).sort();
     expect(buckets).to.deep.equal(["after", "during-0", "during-1", "during-2", "during-3", "during-4"]);
     const events = await new CloudWatchLogsClient({ ...admin, endpoint: again.endpoint }).send(
