@@ -100,9 +100,10 @@ export class Deployments {
       const hot = this.hot.get(fn.name);
       if (hot?.replaces === fn.sourceCodeHash) void runtime.reload(fn.name, hot.taskRoot);
       else this.hot.delete(fn.name);
-      // A new deployment's spares (the first one's come with the warm-up builds, once ready).
+      // Its spares, from the latest builds (the first deployment's, while the stack starts: not
+      // at the first saves, which come right after it is ready).
       const built = this.built.get(fn.name);
-      if (built && this.routing) runtime.prepareSpare(fn.name, built);
+      if (built) runtime.prepareSpare(fn.name, built);
     }
     const previous = this.routing;
     this.routing = buildRouting(deployed, runtime, {

@@ -129,6 +129,13 @@ export async function devSession(ctx: ScenarioContext): Promise<ScenarioResult> 
       for (const line of lines) logLines.push({ at: performance.now(), line });
     });
 
+    // As a person starts it in a second terminal, and sees it follow before going on editing.
+    const following = await eventually(
+      async () => logsErr.includes("using the local stack") || logLines.length > 0,
+      30_000,
+    );
+    f.expect(following, `pnpm logs --follow did not start following: ${logsErr.trim().slice(-400)}`);
+
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     let running = true;
