@@ -57,8 +57,10 @@ describe("terraform as background work", function () {
     // node: a process with several threads from its start.
     const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 10000)"], { stdio: "ignore" });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
       const pid = child.pid ?? 0;
+      // Until its threads have started (slow on a loaded machine).
+      for (let i = 0; i < 100 && readdirSync(`/proc/${pid}/task`).length < 2; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       const target = Math.min(19, niceOf(process.pid) + 3);
       lowerPriority(pid, target);
       const threads = readdirSync(`/proc/${pid}/task`).map(Number);
